@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Each creates the virtualenv and installs what it needs on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Serve the API with `chalice local` on the embedded SQLite store (./data/events.db),
+# loading the demo data set first if the store is empty.
+run: install
+	$(BIN)/python -m chalicelib.cli demo --if-empty
+	$(BIN)/chalice local --stage local --host $(HOST) --port $(PORT) --no-autoreload
+
+demo: install
+	$(BIN)/python -m chalicelib.cli demo
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Puppet events service: orchestrator, PuppetDB and activity-service events."""

@@ -1,0 +1,1 @@
+"""Console commands: `python -m chalicelib.cli <command>` (see --help)."""

@@ -1,0 +1,42 @@
+"""python -m chalicelib.cli {demo,create-tables} — works on the configured store
+(EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX, AWS_ENDPOINT_URL_DYNAMODB)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import settings
+from ..storage import build
+from . import demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_command = commands.add_parser("demo", help="load the demo data set into the store")
+    demo_command.add_argument("--if-empty", action="store_true",
+                              help="do nothing when the store already holds jobs")
+    tables = commands.add_parser("create-tables", help="create the DynamoDB tables (idempotent)")
+    tables.add_argument("--prefix", help="table name prefix (default: EVENTS_TABLE_PREFIX)")
+    arguments = parser.parse_args(argv)
+
+    config = settings()
+    if arguments.command == "create-tables":
+        from ..storage.dynamodb import DynamoStorage
+        store = DynamoStorage(arguments.prefix or config.table_prefix)
+        created = store.create_tables()
+        print(f"created {len(created)} table(s): {', '.join(created) or 'all exist already'}")
+        return 0
+
+    store = build(config)
+    where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
+    if arguments.if_empty and not demo.is_empty(store):
+        print(f"demo data: the store at {where} already has data; left as it is")
+        return 0
+    counts = demo.load(store)
+    print(f"demo data loaded into {where}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

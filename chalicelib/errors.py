@@ -1,0 +1,89 @@
+"""Typed API errors, rendered in each API's own body format by one middleware.
+
+Route code raises `ApiError` (or a helper below); `app.py` installs
+`render_errors`, which picks the format from the request path:
+- orchestrator and activity: JSON `{"kind", "msg", "details"}` (PE's error format,
+  ../shared/notes/pe-clients.md section 3);
+- PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4).
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from chalice import Response
+from chalice.app import ChaliceUnhandledError
+
+log = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+class ApiError(ChaliceUnhandledError):
+    """An error answer. `kind` without a namespace gets the API's own namespace."""
+
+    def __init__(self, status: int, kind: str, msg: str, details: object = None):
+        super().__init__(msg)
+        self.status = status
+        self.kind = kind
+        self.msg = msg
+        self.details = details
+
+
+def validation_error(msg: str, **details: object) -> ApiError:
+    return ApiError(400, "validation-error", msg, details or None)
+
+
+def not_found(kind: str, msg: str, **details: object) -> ApiError:
+    return ApiError(404, kind, msg, details or None)
+
+
+def conflict(kind: str, msg: str, **details: object) -> ApiError:
+    return ApiError(409, kind, msg, details or None)
+
+
+class ServiceUnavailable(ApiError):
+    """The store is overloaded or a retry budget ran out: safe for the client to retry."""
+
+    def __init__(self, msg: str = "The event store is busy; retry the request."):
+        super().__init__(503, "service-unavailable", msg)
+
+
+# Path prefix -> (JSON kind namespace or None for PuppetDB's plain text).
+_API_FORMATS = (
+    ("/orchestrator/", "puppetlabs.orchestrator"),
+    ("/activity-api/", "puppetlabs.activity"),
+)
+
+
+def _namespace(path: str) -> str | None:
+    for prefix, namespace in _API_FORMATS:
+        if path.startswith(prefix):
+            return namespace
+    return None
+
+
+def render(path: str, error: ApiError) -> Response:
+    namespace = _namespace(path)
+    if namespace is None:
+        return Response(body=error.msg, status_code=error.status,
+                        headers={"Content-Type": TEXT_TYPE})
+    kind = error.kind if "/" in error.kind else f"{namespace}/{error.kind}"
+    body = {"kind": kind, "msg": error.msg, "details": error.details}
+    return Response(body=json.dumps(body), status_code=error.status,
+                    headers={"Content-Type": JSON_TYPE})
+
+
+def render_errors(event, get_response):
+    """Chalice HTTP middleware: ApiError -> the API's error body; Chalice's own
+    500 body -> the API's format (the traceback is already logged by Chalice)."""
+    try:
+        response = get_response(event)
+    except ApiError as error:
+        return render(event.path, error)
+    if response.status_code == 500 and isinstance(response.body, dict) \
+            and response.body.get("Code") == "InternalServerError":
+        return render(event.path, ApiError(500, "server-error",
+                                           "An internal server error occurred."))
+    return response

@@ -1,0 +1,1 @@
+"""Orchestrator jobs and job events (documents 000 and 001)."""

@@ -1,0 +1,240 @@
+"""AST -> a DynamoDB plan: which key(s) to query, a FilterExpression, and a residual.
+
+An entity declares its access paths (`AccessPath`), best first. `plan` picks the
+first path whose partition fields are fixed by equality conjuncts (fanning out
+over `In` values), turns bounds on the path's range field into a key
+condition, compiles every other conjunct it can into a FilterExpression, and
+leaves the rest (regular expressions, array matches) as a residual for the
+reference evaluator. A top-level `Or` whose every branch has a path becomes a
+union of keyed queries, merged in key order. `filter AND residual` is exactly
+the conjuncts not answered by the key condition.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from boto3.dynamodb.types import TypeSerializer
+
+from .ast import (And, Compare, Contains, In, IsNull, Match, Node, Not, Or, all_of,
+                  conjuncts)
+
+_serializer = TypeSerializer()
+MAX_FAN_OUT = 64            # keyed queries one request may run before falling back
+MAX_IN_OPERANDS = 100       # DynamoDB's limit for IN
+
+
+@dataclass(frozen=True)
+class AccessPath:
+    """One way to read an entity by key.
+
+    The partition key value is `hash_format.format(**fields)` for the equality
+    values of `hash_fields` (a constant when `hash_fields` is empty). The range
+    key, if `range_field` is set, starts with that field's stored value followed
+    by a suffix of characters sorting below "~" (e.g. `2024-05-01T...Z#000042`).
+    """
+    name: str
+    index: str | None
+    hash_attr: str
+    hash_fields: tuple[str, ...] = ()
+    hash_format: str = ""
+    range_attr: str | None = None
+    range_field: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyQuery:
+    path: AccessPath
+    hash_value: str
+    lower: str | None = None   # inclusive bound on the range key
+    upper: str | None = None   # inclusive bound on the range key
+
+    def arguments(self) -> dict:
+        names = {"#h": self.path.hash_attr}
+        values = {":h": {"S": self.hash_value}}
+        condition = "#h = :h"
+        if self.lower is not None or self.upper is not None:
+            names["#r"] = self.path.range_attr
+            if self.lower is not None and self.upper is not None:
+                condition += " AND #r BETWEEN :lo AND :hi"
+                values[":lo"], values[":hi"] = {"S": self.lower}, {"S": self.upper}
+            elif self.lower is not None:
+                condition += " AND #r >= :lo"
+                values[":lo"] = {"S": self.lower}
+            else:
+                condition += " AND #r <= :hi"
+                values[":hi"] = {"S": self.upper}
+        arguments = {"KeyConditionExpression": condition,
+                     "ExpressionAttributeNames": names,
+                     "ExpressionAttributeValues": values}
+        if self.path.index:
+            arguments["IndexName"] = self.path.index
+        return arguments
+
+
+@dataclass(frozen=True)
+class Plan:
+    queries: tuple[KeyQuery, ...]      # empty tuple: scan the table
+    filter: Node | None                # compiled into FilterExpression
+    residual: Node | None              # evaluated in Python
+
+    @property
+    def is_scan(self) -> bool:
+        return not self.queries
+
+
+@dataclass
+class Expression:
+    text: str
+    names: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+
+    def merge_into(self, arguments: dict, key: str = "FilterExpression") -> dict:
+        arguments[key] = self.text
+        arguments.setdefault("ExpressionAttributeNames", {}).update(self.names)
+        arguments.setdefault("ExpressionAttributeValues", {}).update(self.values)
+        return arguments
+
+
+# ---------------------------------------------------------------- planning
+
+def plan(node: Node, paths: Sequence[AccessPath], attributes: Mapping[str, str],
+         array_fields: frozenset[str] = frozenset()) -> Plan:
+    """`attributes` maps AST fields to attribute names; `array_fields` are list attributes."""
+    if isinstance(node, Or):
+        branches = [_keyed(term, paths) for term in node.terms]
+        if all(b is not None for b in branches) and \
+                sum(len(b[0]) for b in branches) <= MAX_FAN_OUT:
+            # Each branch is filtered by the whole Or: a union of keyed reads,
+            # then the same test on every candidate.
+            queries = tuple(q for b in branches for q in b[0])
+            filter_node, residual = split(node, attributes, array_fields)
+            return Plan(queries, filter_node, residual)
+    keyed = _keyed(node, paths)
+    if keyed is None:
+        filter_node, residual = split(node, attributes, array_fields)
+        return Plan((), filter_node, residual)
+    queries, rest = keyed
+    filter_node, residual = split(rest, attributes, array_fields) if rest else (None, None)
+    return Plan(queries, filter_node, residual)
+
+
+def _keyed(node: Node, paths: Sequence[AccessPath]):
+    """(key queries, the conjuncts they do not answer) or None."""
+    terms = list(conjuncts(node))
+    equalities: dict[str, tuple[tuple, Node]] = {}
+    for term in terms:
+        if isinstance(term, Compare) and term.op == "=" and isinstance(term.value, str):
+            equalities.setdefault(term.field, ((term.value,), term))
+        elif isinstance(term, In) and term.values and all(isinstance(v, str) for v in term.values):
+            equalities.setdefault(term.field, (tuple(term.values), term))
+    for path in paths:
+        if not all(f in equalities for f in path.hash_fields):
+            continue
+        combos = list(itertools.product(*(equalities[f][0] for f in path.hash_fields)))
+        if len(combos) > MAX_FAN_OUT:
+            continue
+        used = [equalities[f][1] for f in path.hash_fields]
+        lower, upper, bounds = _range(path, terms)
+        rest = [t for t in terms if not any(t is u for u in used + bounds)]
+        queries = tuple(
+            KeyQuery(path, path.hash_format.format(**dict(zip(path.hash_fields, combo))), lower, upper)
+            for combo in combos)
+        return queries, (all_of(*rest) if rest else None)
+    return None
+
+
+def _range(path: AccessPath, terms: list[Node]):
+    lower = upper = None
+    used: list[Node] = []
+    if path.range_field is None:
+        return None, None, used
+    for term in terms:
+        if not (isinstance(term, Compare) and term.field == path.range_field
+                and term.op in ("<", "<=", ">", ">=") and isinstance(term.value, str)):
+            continue
+        # Range keys are "<value><suffix>" with suffix characters below "~".
+        if term.op in (">", ">="):
+            bound = term.value + ("~" if term.op == ">" else "")
+            lower = bound if lower is None else max(lower, bound)
+        else:
+            bound = term.value + ("~" if term.op == "<=" else "")
+            upper = bound if upper is None else min(upper, bound)
+        used.append(term)
+    return lower, upper, used
+
+
+# ---------------------------------------------------------------- filters
+
+def split(node: Node, attributes: Mapping[str, str],
+          array_fields: frozenset[str] = frozenset()) -> tuple[Node | None, Node | None]:
+    """(expressible conjuncts, residual conjuncts)."""
+    expressible, residual = [], []
+    for term in conjuncts(node):
+        (expressible if _expressible(term, array_fields) else residual).append(term)
+    return (all_of(*expressible) if expressible else None,
+            all_of(*residual) if residual else None)
+
+
+def _expressible(node: Node, array_fields: frozenset[str]) -> bool:
+    if isinstance(node, (And, Or)):
+        # DynamoDB has no literal true/false: an empty And/Or stays in Python.
+        return bool(node.terms) and all(_expressible(t, array_fields) for t in node.terms)
+    if isinstance(node, Not):
+        return _expressible(node.term, array_fields)
+    if isinstance(node, Match):
+        return False
+    if node.field in array_fields:
+        return isinstance(node, IsNull) or (isinstance(node, Compare) and node.op == "=")
+    return True
+
+
+def compile_filter(node: Node, attributes: Mapping[str, str],
+                   array_fields: frozenset[str] = frozenset()) -> Expression:
+    expression = Expression("")
+    counter = itertools.count()
+    expression.text = _compile(node, attributes, array_fields, expression, counter)
+    return expression
+
+
+def _name(expression: Expression, attribute: str) -> str:
+    placeholder = "#" + "".join(c if c.isalnum() else "_" for c in attribute)
+    expression.names[placeholder] = attribute
+    return placeholder
+
+
+def _value(expression: Expression, counter, value: object) -> str:
+    placeholder = f":v{next(counter)}"
+    expression.values[placeholder] = _serializer.serialize(value)
+    return placeholder
+
+
+def _compile(node: Node, attributes, array_fields, expression: Expression, counter) -> str:
+    if isinstance(node, (And, Or)):
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_compile(t, attributes, array_fields, expression, counter)
+                                 for t in node.terms) + ")"
+    if isinstance(node, Not):
+        return "(NOT " + _compile(node.term, attributes, array_fields, expression, counter) + ")"
+    name = _name(expression, attributes[node.field])
+    if isinstance(node, IsNull):
+        return f"attribute_not_exists({name})" if node.null else f"attribute_exists({name})"
+    if node.field in array_fields:      # only "=" reaches here: any element equal
+        return f"contains({name}, {_value(expression, counter, node.value)})"
+    if isinstance(node, Compare):
+        return f"{name} {node.op} {_value(expression, counter, node.value)}"
+    if isinstance(node, In):
+        if not node.values:
+            return f"(attribute_exists({name}) AND attribute_not_exists({name}))"
+        chunks = [node.values[i:i + MAX_IN_OPERANDS] for i in range(0, len(node.values), MAX_IN_OPERANDS)]
+        return "(" + " OR ".join(
+            f"{name} IN ({', '.join(_value(expression, counter, v) for v in chunk)})"
+            for chunk in chunks) + ")"
+    if isinstance(node, Contains):
+        # contains() on a string is a substring test; the type check keeps sets/lists out.
+        text = _value(expression, counter, node.text)
+        string_type = _value(expression, counter, "S")
+        return f"(attribute_type({name}, {string_type}) AND contains({name}, {text}))"
+    raise TypeError(f"cannot compile {node!r}")
+

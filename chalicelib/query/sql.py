@@ -1,0 +1,79 @@
+"""AST -> SQLite WHERE clause and parameters.
+
+Columns are given per entity as a mapping from AST field to a SQL expression
+and a kind; values always travel as parameters. Leaves are made two-valued
+(`expr IS NOT NULL AND ...`) so that `NOT` of a test on NULL is true, as in
+the reference evaluator. `REGEXP` is registered on every connection
+(storage/sqlite) and calls `query.regex.search`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .ast import And, Compare, Contains, In, IsNull, Match, Node, Not, Or
+
+
+@dataclass(frozen=True)
+class Column:
+    expression: str          # SQL expression, e.g. "e.certname"
+    kind: str = "scalar"     # "scalar" or "array" (a JSON array in a TEXT column)
+
+
+def column(spec: str | Column) -> Column:
+    return spec if isinstance(spec, Column) else Column(spec)
+
+
+def where(node: Node, columns: Mapping[str, str | Column]) -> tuple[str, list]:
+    params: list = []
+    return _compile(node, columns, params), params
+
+
+def _compile(node: Node, columns, params: list) -> str:
+    if isinstance(node, (And, Or)):
+        if not node.terms:
+            return "1" if isinstance(node, And) else "0"
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_compile(t, columns, params) for t in node.terms) + ")"
+    if isinstance(node, Not):
+        return "(NOT " + _compile(node.term, columns, params) + ")"
+    col = column(columns[node.field])
+    if isinstance(node, IsNull):
+        return f"({col.expression} IS {'' if node.null else 'NOT '}NULL)"
+    if col.kind == "array":
+        test = _scalar_test(node, "je.value", params)
+        return (f"({col.expression} IS NOT NULL AND EXISTS "
+                f"(SELECT 1 FROM json_each({col.expression}) AS je WHERE {test}))")
+    return f"({col.expression} IS NOT NULL AND {_scalar_test(node, col.expression, params)})"
+
+
+def _scalar_test(node: Node, expression: str, params: list) -> str:
+    if isinstance(node, Compare):
+        params.append(_param(node.value))
+        return f"{expression} {node.op} ?"
+    if isinstance(node, In):
+        if not node.values:
+            return "0"
+        params.extend(_param(v) for v in node.values)
+        return f"{expression} IN ({', '.join('?' * len(node.values))})"
+    if isinstance(node, Match):
+        params.append(node.pattern)
+        return f"{expression} REGEXP ?"
+    if isinstance(node, Contains):
+        params.append(node.text)
+        return f"instr({expression}, ?) > 0"
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _param(value: object) -> object:
+    return int(value) if isinstance(value, bool) else value
+
+
+def order_by(keys: Sequence[tuple[str, str]], columns: Mapping[str, str | Column]) -> str:
+    """ORDER BY with NULLs sorting after every value, as in the evaluator."""
+    parts = []
+    for name, direction in keys:
+        expression = column(columns[name]).expression
+        word = "DESC" if direction == "desc" else "ASC"
+        parts.append(f"({expression} IS NULL) {word}, {expression} {word}")
+    return ", ".join(parts)

@@ -1,0 +1,41 @@
+"""The storage port: what every adapter offers, in domain records and the common AST.
+
+No backend is imported here. One contract suite (tests/contract) runs every
+method on both adapters.
+"""
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
+from ..paging import Page
+from ..query.ast import Node
+
+
+class StoreBusy(RuntimeError):
+    """Contention outlasted the retry budget; the request may be retried."""
+
+
+class JobStore(Protocol):
+    def create_job(self, job: NewJob) -> Job:
+        """Store a job under the next job number (1, 2, 3, ... without gaps)."""
+
+    def get_job(self, number: int) -> Job | None: ...
+
+    def list_jobs(self, where: Node, order_by: str, order: str,
+                  limit: int, offset: int) -> Page[Job]:
+        """Jobs matching `where` (fields: type, finish_timestamp), ordered by
+        a field of model.ORDER_FIELDS, ties broken by job number."""
+
+    def append_job_events(self, number: int, events: Sequence[NewJobEvent]) -> list[JobEvent]:
+        """Store events atomically with the job state they cause; ids are global
+        and increase in commit order within a job. Raises UnknownJob, InvalidEvent."""
+
+    def job_events(self, number: int, start: int, limit: int) -> list[JobEvent]:
+        """Events of a job with id >= start, by id, at most `limit`."""
+
+    def job_nodes(self, number: int) -> list[JobNode]: ...
+
+
+class Storage(JobStore, Protocol):
+    """Everything the routes need from a backend."""

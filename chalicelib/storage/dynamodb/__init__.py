@@ -1,0 +1,21 @@
+"""The DynamoDB adapter (the cloud; moto in tests)."""
+from __future__ import annotations
+
+from . import orchestrator
+from .client import make_client
+from .tables import TABLES, create_tables
+
+
+class DynamoStorage(orchestrator.JobItems):
+    def __init__(self, table_prefix: str, client=None):
+        self.table_prefix = table_prefix
+        self.client = client or make_client()
+
+    def table_name(self, logical: str) -> str:
+        return self.table_prefix + logical
+
+    def create_tables(self, wait: bool = True) -> list[str]:
+        return create_tables(self.client, self.table_prefix, TABLES, wait=wait)
+
+
+__all__ = ["DynamoStorage"]

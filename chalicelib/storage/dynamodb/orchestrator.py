@@ -1,0 +1,233 @@
+"""Orchestrator jobs, nodes and events in DynamoDB (table `jobs`).
+
+Items (docs/dynamodb.md, "Orchestrator"):
+  COUNTER / jobs          value: the last job number
+  COUNTER / events        value: the last event id handed out
+  JOB#<n> / JOB           the job, with one sort attribute per listing order
+  JOB#<n> / NODE#<name>   a node that has had events (others are still "new")
+  JOB#<n> / EVENT#<id>    an event, id zero-padded so the sort key orders by id
+"""
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from botocore.exceptions import ClientError
+
+from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, ORDER_FIELDS,
+                                   StatusEntry, UnknownJob, apply_events)
+from ...paging import Page
+from ...query.ast import Node
+from ...query.dynamodb import AccessPath, KeyQuery, Plan, split
+from .client import attempts, is_lost_race
+from .codec import from_item, to_item, to_value
+from .runner import Runner
+
+COUNTER = "COUNTER"
+ID_WIDTH = 12
+SEPARATOR = "\x00"   # sorts below every other character, so "a" < "a!" as in SQL
+
+# The AST fields of the job listing -> attributes.
+ATTRIBUTES = {"type": "type", "finish_timestamp": "finish_timestamp", "state": "state",
+              "environment": "environment", "owner_login": "owner_login",
+              "timestamp": "timestamp", "number": "number"}
+
+# order_by -> the index that lists jobs in that order.
+LISTING_PATHS = {
+    order_by: AccessPath(name=f"jobs-by-{order_by}", index=f"jobs-by-{order_by}",
+                         hash_attr="jobs", hash_format="JOB")
+    for order_by in ORDER_FIELDS
+}
+
+
+def _job_key(number: int) -> dict:
+    return {"PK": {"S": f"JOB#{number}"}, "SK": {"S": "JOB"}}
+
+
+def _job_item(job: Job) -> dict:
+    def sort_attribute(value: str) -> str:
+        return f"{value}{SEPARATOR}{job.number:0{ID_WIDTH}d}"
+    return to_item({
+        "PK": f"JOB#{job.number}", "SK": "JOB", "jobs": "JOB",
+        "number": job.number, "type": job.type, "state": job.state,
+        "environment": job.environment, "owner_id": job.owner_id,
+        "owner_login": job.owner_login, "description": job.description,
+        "nodes": json.dumps(list(job.nodes)), "options": json.dumps(job.options),
+        "created_timestamp": job.created_timestamp, "timestamp": job.timestamp,
+        "finish_timestamp": job.finish_timestamp,
+        "node_states": json.dumps(job.node_states),
+        "status": json.dumps([s.__dict__ for s in job.status]),
+        "last_event_id": job.last_event_id, "version": job.version,
+        "by_timestamp": sort_attribute(job.timestamp),
+        "by_state": sort_attribute(job.state),
+        "by_owner": sort_attribute(job.owner_login),
+        "by_environment": sort_attribute(job.environment),
+    })
+
+
+def _job(record: dict) -> Job:
+    return Job(number=record["number"], type=record["type"], state=record["state"],
+               environment=record["environment"], owner_id=record["owner_id"],
+               owner_login=record["owner_login"], description=record["description"],
+               nodes=tuple(json.loads(record["nodes"])), options=json.loads(record["options"]),
+               created_timestamp=record["created_timestamp"],
+               finish_timestamp=record.get("finish_timestamp"),
+               node_states=json.loads(record["node_states"]),
+               status=tuple(StatusEntry(**s) for s in json.loads(record["status"])),
+               last_event_id=record["last_event_id"], version=record["version"])
+
+
+def _node_item(number: int, node: JobNode) -> dict:
+    return to_item({"PK": f"JOB#{number}", "SK": f"NODE#{node.name}", "name": node.name,
+                    "state": node.state, "timestamp": node.timestamp,
+                    "start_timestamp": node.start_timestamp,
+                    "finish_timestamp": node.finish_timestamp,
+                    "latest_event_id": node.latest_event_id,
+                    "details": json.dumps(node.details)})
+
+
+def _node(record: dict) -> JobNode:
+    return JobNode(name=record["name"], state=record["state"], timestamp=record.get("timestamp"),
+                   start_timestamp=record.get("start_timestamp"),
+                   finish_timestamp=record.get("finish_timestamp"),
+                   latest_event_id=record.get("latest_event_id"),
+                   details=json.loads(record.get("details", "{}")))
+
+
+def _event_item(number: int, event_id: int, event: NewJobEvent) -> dict:
+    return to_item({"PK": f"JOB#{number}", "SK": f"EVENT#{event_id:0{ID_WIDTH}d}",
+                    "id": event_id, "job": number, "type": event.type,
+                    "timestamp": event.timestamp, "details": json.dumps(event.details),
+                    "message": event.message})
+
+
+def _event(record: dict) -> JobEvent:
+    return JobEvent(id=record["id"], job=record["job"], type=record["type"],
+                    timestamp=record["timestamp"], details=json.loads(record["details"]),
+                    message=record["message"])
+
+
+class JobItems:
+    """The orchestrator part of the DynamoDB adapter (mixed into DynamoStorage)."""
+
+    @property
+    def _jobs_table(self) -> str:
+        return self.table_name("jobs")
+
+    def _counter(self, name: str) -> int:
+        response = self.client.get_item(TableName=self._jobs_table, ConsistentRead=True,
+                                        Key={"PK": {"S": COUNTER}, "SK": {"S": name}})
+        return from_item(response.get("Item", {})).get("value", 0)
+
+    def create_job(self, new: NewJob) -> Job:
+        # Gap-free numbering: the counter moves only together with the job it numbers.
+        for _ in attempts():
+            current = self._counter("jobs")
+            job = Job.create(current + 1, new)
+            try:
+                self.client.transact_write_items(TransactItems=[
+                    {"Update": {
+                        "TableName": self._jobs_table,
+                        "Key": {"PK": {"S": COUNTER}, "SK": {"S": "jobs"}},
+                        "UpdateExpression": "SET #v = :next",
+                        "ConditionExpression": "attribute_not_exists(#v) OR #v = :current"
+                        if current == 0 else "#v = :current",
+                        "ExpressionAttributeNames": {"#v": "value"},
+                        "ExpressionAttributeValues": {":next": to_value(job.number),
+                                                      ":current": to_value(current)}}},
+                    {"Put": {"TableName": self._jobs_table, "Item": _job_item(job),
+                             "ConditionExpression": "attribute_not_exists(PK)"}},
+                ])
+                return job
+            except ClientError as error:
+                if not is_lost_race(error):
+                    raise
+
+    def get_job(self, number: int) -> Job | None:
+        response = self.client.get_item(TableName=self._jobs_table, Key=_job_key(number),
+                                        ConsistentRead=True)
+        return _job(from_item(response["Item"])) if "Item" in response else None
+
+    def list_jobs(self, where: Node, order_by: str, order: str,
+                  limit: int, offset: int) -> Page[Job]:
+        path = LISTING_PATHS[order_by]
+        filter_node, residual = split(where, ATTRIBUTES)
+        plan = Plan((KeyQuery(path, "JOB"),), filter_node, residual)
+        runner = Runner(self.client, self._jobs_table, ATTRIBUTES)
+        records = runner.page(plan, offset, limit, descending=order == "desc")
+        return Page([_job(r) for r in records], runner.count(plan), limit, offset)
+
+    def append_job_events(self, number: int, events: Sequence[NewJobEvent]) -> list[JobEvent]:
+        for _ in attempts():
+            job = self.get_job(number)
+            if job is None:
+                raise UnknownJob(number)
+            nodes = self._nodes(number, {e.details.get("node") for e in events
+                                         if isinstance(e.details.get("node"), str)})
+            # Ids are reserved before the write; a retry reserves new, larger ones,
+            # so within a job ids increase in commit order (a poller never misses one).
+            last = self._reserve_event_ids(len(events))
+            stored = list(zip(range(last - len(events) + 1, last + 1), events))
+            change = apply_events(job, nodes, stored)
+            items = [{"Put": {"TableName": self._jobs_table, "Item": _job_item(change.job),
+                              "ConditionExpression": "#ver = :ver",
+                              "ExpressionAttributeNames": {"#ver": "version"},
+                              "ExpressionAttributeValues": {":ver": to_value(job.version)}}}]
+            items += [{"Put": {"TableName": self._jobs_table, "Item": _event_item(number, i, e)}}
+                      for i, e in stored]
+            items += [{"Put": {"TableName": self._jobs_table, "Item": _node_item(number, n)}}
+                      for n in change.nodes.values()]
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if is_lost_race(error):
+                    continue
+                raise
+            return [JobEvent(id=i, job=number, type=e.type, timestamp=e.timestamp,
+                             details=e.details, message=e.message) for i, e in stored]
+
+    def _reserve_event_ids(self, count: int) -> int:
+        response = self.client.update_item(
+            TableName=self._jobs_table, Key={"PK": {"S": COUNTER}, "SK": {"S": "events"}},
+            UpdateExpression="ADD #v :n", ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":n": to_value(count)}, ReturnValues="UPDATED_NEW")
+        return from_item(response["Attributes"])["value"]
+
+    def _nodes(self, number: int, names: set[str]) -> dict[str, JobNode]:
+        found: dict[str, JobNode] = {}
+        for name in sorted(names):
+            response = self.client.get_item(
+                TableName=self._jobs_table, ConsistentRead=True,
+                Key={"PK": {"S": f"JOB#{number}"}, "SK": {"S": f"NODE#{name}"}})
+            if "Item" in response:
+                found[name] = _node(from_item(response["Item"]))
+        return found
+
+    def job_events(self, number: int, start: int, limit: int) -> list[JobEvent]:
+        response = self.client.query(
+            TableName=self._jobs_table, ConsistentRead=True, Limit=limit,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"JOB#{number}"},
+                ":lo": {"S": f"EVENT#{max(start, 0):0{ID_WIDTH}d}"},
+                ":hi": {"S": "EVENT#" + "9" * ID_WIDTH}})
+        return [_event(from_item(item)) for item in response.get("Items", [])]
+
+    def job_nodes(self, number: int) -> list[JobNode]:
+        job = self.get_job(number)
+        if job is None:
+            return []
+        stored: dict[str, JobNode] = {}
+        arguments = {"TableName": self._jobs_table, "ConsistentRead": True,
+                     "KeyConditionExpression": "PK = :pk AND begins_with(SK, :node)",
+                     "ExpressionAttributeValues": {":pk": {"S": f"JOB#{number}"},
+                                                   ":node": {"S": "NODE#"}}}
+        while True:
+            response = self.client.query(**arguments)
+            for item in response.get("Items", []):
+                node = _node(from_item(item))
+                stored[node.name] = node
+            if "LastEvaluatedKey" not in response:
+                break
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [stored.get(name, JobNode(name)) for name in sorted(job.nodes)]

@@ -1,0 +1,93 @@
+"""DynamoDB tables, defined once: the adapter, the tests, the console command and
+infra/ all build their tables from these specs (docs/dynamodb.md explains each key).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: tuple[str, str]              # (attribute, "S" | "N")
+    range_key: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str                              # logical name; real name = prefix + name
+    hash_key: tuple[str, str] = ("PK", "S")
+    range_key: tuple[str, str] | None = ("SK", "S")
+    indexes: tuple[Index, ...] = ()
+
+    def create_arguments(self, prefix: str) -> dict:
+        """Arguments for `CreateTable` (on-demand billing, indexes project all)."""
+        attributes: dict[str, str] = {}
+        for attribute, kind in self._keys():
+            attributes[attribute] = kind
+        arguments = {
+            "TableName": prefix + self.name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": t}
+                                     for a, t in sorted(attributes.items())],
+            "KeySchema": _key_schema(self.hash_key, self.range_key),
+        }
+        if self.indexes:
+            arguments["GlobalSecondaryIndexes"] = [
+                {"IndexName": index.name,
+                 "KeySchema": _key_schema(index.hash_key, index.range_key),
+                 "Projection": {"ProjectionType": "ALL"}}
+                for index in self.indexes]
+        return arguments
+
+    def _keys(self):
+        yield self.hash_key
+        if self.range_key:
+            yield self.range_key
+        for index in self.indexes:
+            yield index.hash_key
+            if index.range_key:
+                yield index.range_key
+
+
+def _key_schema(hash_key, range_key) -> list[dict]:
+    schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+    return schema
+
+
+# Orchestrator: jobs, their nodes and events, and the two counters, in one table.
+# Every job carries `jobs = "JOB"` and one sort attribute per `order_by`, so each
+# listing order is a Query on its own index (docs/dynamodb.md, "Orchestrator").
+JOBS = TableSpec(
+    name="jobs",
+    indexes=(
+        Index("jobs-by-name", ("jobs", "S"), ("number", "N")),
+        Index("jobs-by-timestamp", ("jobs", "S"), ("by_timestamp", "S")),
+        Index("jobs-by-state", ("jobs", "S"), ("by_state", "S")),
+        Index("jobs-by-owner", ("jobs", "S"), ("by_owner", "S")),
+        Index("jobs-by-environment", ("jobs", "S"), ("by_environment", "S")),
+    ),
+)
+
+TABLES: tuple[TableSpec, ...] = (JOBS,)
+
+
+def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:
+    """Create every table that does not exist yet; returns the names created."""
+    existing = set()
+    for page in client.get_paginator("list_tables").paginate():
+        existing.update(page["TableNames"])
+    created = []
+    for spec in specs:
+        name = prefix + spec.name
+        if name in existing:
+            continue
+        client.create_table(**spec.create_arguments(prefix))
+        created.append(name)
+    if wait:
+        waiter = client.get_waiter("table_exists")
+        for name in created:
+            waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return created

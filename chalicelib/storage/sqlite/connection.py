@@ -1,0 +1,83 @@
+"""Per-thread SQLite connections (chalice local serves each request on a thread).
+
+WAL lets readers run beside the one writer. Writes take the write lock up front
+(`BEGIN IMMEDIATE`) so a read-then-write transaction never fails halfway on a
+lock upgrade; reads that need a consistent snapshot use `BEGIN`.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+import sqlite_utils
+
+from ...query import regex
+
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def _regexp(pattern: str, value: object) -> int:
+    # SQLite calls regexp(pattern, value) for `value REGEXP pattern`.
+    return 1 if regex.search(pattern, value) else 0
+
+
+class Connections:
+    schema: str = ""   # DDL of every table, joined from the domain mixins
+
+    def __init__(self, path: str):
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        self._local = threading.local()
+        db = self.db()
+        db.enable_wal()
+        db.conn.executescript(self.schema)
+
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS,
+                                   isolation_level=None, check_same_thread=True)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            db = sqlite_utils.Database(conn)
+            db.register_function(_regexp, deterministic=True, name="regexp")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic write: everything inside is committed together or not at all."""
+        db = self.db()
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        else:
+            db.conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite_utils.Database]:
+        """Several reads that see one state of the database."""
+        db = self.db()
+        if db.conn.in_transaction:
+            yield db
+            return
+        db.conn.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            if db.conn.in_transaction:
+                db.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None

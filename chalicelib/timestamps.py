@@ -1,0 +1,82 @@
+"""UTC timestamps: parsing any ISO-8601 offset, and the output forms each API uses.
+
+Stored form: fixed-width `YYYY-MM-DDTHH:MM:SS.ffffffZ`, so string order is time
+order in SQLite and in DynamoDB sort keys alike.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+class InvalidTimestamp(ValueError):
+    def __init__(self, text: object):
+        super().__init__(f"'{text}' is not a valid timestamp value")
+        self.text = text
+
+
+def parse(text: object) -> datetime:
+    """Parse an ISO-8601 date/time; a missing offset means UTC. Returns aware UTC."""
+    if not isinstance(text, str):
+        raise InvalidTimestamp(text)
+    match = _ISO.match(text.strip())
+    if not match:
+        raise InvalidTimestamp(text)
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        value = datetime(int(year), int(month), int(day), int(hour or 0),
+                         int(minute or 0), int(second or 0), micros,
+                         tzinfo=_zone(offset))
+    except ValueError:
+        raise InvalidTimestamp(text) from None
+    return value.astimezone(timezone.utc)
+
+
+def _zone(offset: str | None) -> timezone:
+    if not offset or offset in ("Z", "z"):
+        return timezone.utc
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError("offset out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def stored(value: datetime | str) -> str:
+    """The fixed-width stored form of a time (or of an ISO string)."""
+    if isinstance(value, str):
+        value = parse(value)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normalise(text: str) -> str:
+    """Parse any ISO-8601 string and return the stored form."""
+    return stored(parse(text))
+
+
+def seconds(stored_value: str | None) -> str | None:
+    """`2016-05-05T19:50:08Z`: orchestrator and activity responses."""
+    return None if stored_value is None else stored_value[:19] + "Z"
+
+
+def millis(stored_value: str | None) -> str | None:
+    """`2012-10-30T19:01:05.000Z`: PuppetDB responses (clients parse this form)."""
+    return None if stored_value is None else stored_value[:23] + "Z"
+
+
+def csv_time(stored_value: str) -> str:
+    """`2019-03-05 18:52:27.76`: activity CSV Submit Time (document 003)."""
+    fraction = stored_value[20:26].rstrip("0")
+    return stored_value[:10] + " " + stored_value[11:19] + ("." + fraction if fraction else "")

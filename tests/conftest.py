@@ -1,0 +1,56 @@
+"""Fixtures shared by every tier: the store on BOTH adapters, and the HTTP client."""
+from __future__ import annotations
+
+import os
+
+# Fake credentials before any boto3 client exists (moto's "pesky imports" rule).
+for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
+                     "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    os.environ[_key] = _value
+os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+os.environ.pop("AWS_PROFILE", None)
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import storage  # noqa: E402
+from chalicelib.storage.dynamodb import DynamoStorage  # noqa: E402
+from chalicelib.storage.sqlite import SqliteStorage  # noqa: E402
+
+ADAPTERS = ("sqlite", "dynamodb")
+
+
+def make_store(kind: str, tmp_path):
+    if kind == "sqlite":
+        return SqliteStorage(str(tmp_path / "events.db"))
+    store = DynamoStorage("test-", client=boto3.client("dynamodb", region_name="us-east-1"))
+    store.create_tables()
+    return store
+
+
+@pytest.fixture(params=ADAPTERS)
+def store(request, tmp_path):
+    """The storage port, once per adapter: every contract test runs on both."""
+    if request.param == "dynamodb":
+        with mock_aws():
+            yield make_store("dynamodb", tmp_path)
+    else:
+        sqlite_store = make_store("sqlite", tmp_path)
+        yield sqlite_store
+        sqlite_store.close()
+
+
+@pytest.fixture
+def client(store):
+    """`chalice.test.Client` over the app, with the store of this parametrisation."""
+    from chalice.test import Client
+
+    from app import app
+    storage.use(store)
+    try:
+        with Client(app, stage_name="local") as test_client:
+            yield test_client
+    finally:
+        storage.use(None)
