@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 # Fake credentials before any boto3 client exists (moto's "pesky imports" rule).
 for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -22,10 +23,34 @@ from chalicelib.storage.sqlite import SqliteStorage  # noqa: E402
 ADAPTERS = ("sqlite", "dynamodb")
 
 
+class AtomicRequests:
+    """A boto3 client whose calls run one at a time.
+
+    Real DynamoDB executes each request atomically; moto's in-process backend
+    does not lock, and concurrent calls corrupt its state. Serialising whole
+    calls keeps DynamoDB's guarantee while still interleaving the calls of
+    concurrent writers, which is where our conditional-write retries matter.
+    """
+
+    def __init__(self, client):
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        attribute = getattr(self._client, name)
+        if not callable(attribute) or name in ("get_paginator", "get_waiter"):
+            return attribute
+
+        def call(*args, **kwargs):
+            with self._lock:
+                return attribute(*args, **kwargs)
+        return call
+
+
 def make_store(kind: str, tmp_path):
     if kind == "sqlite":
         return SqliteStorage(str(tmp_path / "events.db"))
-    store = DynamoStorage("test-", client=boto3.client("dynamodb", region_name="us-east-1"))
+    store = DynamoStorage("test-", client=AtomicRequests(boto3.client("dynamodb", region_name="us-east-1")))
     store.create_tables()
     return store
 

@@ -1,0 +1,82 @@
+"""A real `chalice local` server on 127.0.0.1, once over SQLite and once over
+DynamoDB served by moto's ThreadedMotoServer (the code path the cloud uses)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CHALICE = Path(sys.executable).with_name("chalice")
+SERVER_LIFETIME_SECONDS = 900     # the server stops by itself even if pytest dies
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"chalice local exited: {log.read_text()}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"chalice local did not start: {log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def moto_server():
+    from moto.server import ThreadedMotoServer
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def start_chalice(stage: str, env: dict, tmp: Path):
+    port = free_port()
+    log = tmp / f"chalice-{stage}.log"
+    environment = {**os.environ, **env}
+    environment.pop("EVENTS_STORAGE", None)
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            ["timeout", str(SERVER_LIFETIME_SECONDS), str(CHALICE), "local", "--stage", stage,
+             "--host", "127.0.0.1", "--port", str(port), "--no-autoreload"],
+            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_serving(base + "/orchestrator/v1/jobs", process, log)
+    return process, base
+
+
+@pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
+def served(request, tmp_path_factory, moto_server):
+    """Base URL of a running server, over each backend."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        env = {"EVENTS_SQLITE_PATH": str(tmp / "events.db")}
+        stage = "local"
+    else:
+        prefix = "puppet-events-"     # the prod stage's table prefix (.chalice/config.json)
+        requests.post(moto_server + "/moto-api/reset", timeout=5)
+        env = {"AWS_ENDPOINT_URL_DYNAMODB": moto_server}
+        from chalicelib.storage.dynamodb import DynamoStorage
+        client = boto3.client("dynamodb", endpoint_url=moto_server, region_name="us-east-1")
+        DynamoStorage(prefix, client=client).create_tables()
+        stage = "prod"
+    process, base = start_chalice(stage, env, tmp)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
