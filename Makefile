@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test clean
+.PHONY: install run demo test package clean
 
 install: $(STAMP)
 
@@ -28,6 +28,15 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The deployable CloudFormation (SAM) template and Lambda zip, in build/prod/.
+package: install
+	mkdir -p build
+	$(BIN)/python -m infra.template > build/merge.json
+	rm -rf build/prod
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage prod \
+	    --merge-template build/merge.json build/prod
+	@echo "Lambda zip: $$(du -k build/prod/deployment.zip | cut -f1) KiB"
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -23,8 +23,26 @@ from chalicelib.storage.sqlite import SqliteStorage  # noqa: E402
 ADAPTERS = ("sqlite", "dynamodb")
 
 
+# IAM actions the adapter performed during this run (checked by tests/infra/test_policy.py).
+# A transaction is authorised per item, so it records the actions of its items.
+DYNAMODB_ACTIONS: set[str] = set()
+_TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
+_SETUP_OPERATIONS = {"create_table", "list_tables", "describe_table", "delete_table"}
+
+
+def _record(operation: str, kwargs: dict) -> None:
+    if operation in _SETUP_OPERATIONS:
+        return
+    if operation == "transact_write_items":
+        for item in kwargs.get("TransactItems", []):
+            DYNAMODB_ACTIONS.update("dynamodb:" + _TRANSACT_ACTIONS[k] for k in item)
+        return
+    DYNAMODB_ACTIONS.add("dynamodb:" + "".join(part.capitalize() for part in operation.split("_")))
+
+
 class AtomicRequests:
-    """A boto3 client whose calls run one at a time.
+    """A boto3 client whose calls run one at a time, recording the IAM actions used.
 
     Real DynamoDB executes each request atomically; moto's in-process backend
     does not lock, and concurrent calls corrupt its state. Serialising whole
@@ -42,6 +60,7 @@ class AtomicRequests:
             return attribute
 
         def call(*args, **kwargs):
+            _record(name, kwargs)
             with self._lock:
                 return attribute(*args, **kwargs)
         return call

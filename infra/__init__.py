@@ -1,0 +1,1 @@
+"""Deployment: the CloudFormation that `chalice package --merge-template` merges in."""

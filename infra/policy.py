@@ -1,0 +1,55 @@
+"""The Lambda's IAM permissions, written by hand (Chalice cannot see boto3 calls
+inside chalicelib/): only the DynamoDB actions the adapter makes, only on the
+project's tables and their indexes. tests/infra checks this list against the
+actions the contract suite really performs on moto."""
+from __future__ import annotations
+
+from chalicelib.storage.dynamodb.tables import TABLES
+
+# Every DynamoDB action the adapter's request path uses (not the console's create-tables).
+# IAM has no TransactWriteItems action: a transaction is authorised item by item
+# as PutItem / UpdateItem / DeleteItem / ConditionCheckItem.
+ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+
+
+def statement(table_arn) -> dict:
+    """`table_arn(logical_name)` -> the ARN expression of that table."""
+    resources = []
+    for spec in TABLES:
+        resources.append(table_arn(spec.name))
+        if spec.indexes:
+            resources.append(_index_arns(table_arn(spec.name)))
+    return {"Sid": "EventTables", "Effect": "Allow", "Action": list(ACTIONS), "Resource": resources}
+
+
+def _index_arns(table):
+    if isinstance(table, str):
+        return table + "/index/*"
+    return {"Fn::Sub": table["Fn::Sub"] + "/index/*"}
+
+
+def static_policy(prefix: str = "puppet-events-") -> dict:
+    """.chalice/policy-prod.json: Chalice needs it to exist; the merge template
+    replaces it with the same actions on the deployed account's exact ARNs."""
+    return {"Version": "2012-10-17", "Statement": [
+        statement(lambda name: f"arn:aws:dynamodb:*:*:table/{prefix}{name}"),
+        _logs(),
+    ]}
+
+
+def template_policy() -> dict:
+    return {"Version": "2012-10-17", "Statement": [
+        statement(lambda name: {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TablePrefix}" + name}),
+        _logs(),
+    ]}
+
+
+def _logs() -> dict:
+    return {"Sid": "Logs", "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "arn:*:logs:*:*:log-group:/aws/lambda/*"}

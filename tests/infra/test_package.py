@@ -1,0 +1,91 @@
+"""The packaged prod template and Lambda zip (what `make package` builds): valid
+CloudFormation (cfn-lint, zero errors), tables from the one definition, the API at
+the root of its custom domain, runtime requirements only in the zip."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib.storage.dynamodb.tables import TABLES
+from infra import template as merge
+from infra.policy import ACTIONS, static_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package")
+    merge_file = out / "merge.json"
+    merge_file.write_text(json.dumps(merge.template()))
+    result = subprocess.run(
+        [str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template", str(merge_file),
+         str(out / "prod")], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out / "prod", result.stdout + result.stderr
+
+
+def test_packaging_finds_every_runtime_requirement(packaged):
+    _, output = packaged
+    assert "missing dependencies" not in output.lower(), output
+
+
+def test_the_zip_holds_the_app_and_runtime_requirements_only(packaged):
+    names = zipfile.ZipFile(packaged[0] / "deployment.zip").namelist()
+    assert "app.py" in names and "chalicelib/storage/dynamodb/tables.py" in names
+    assert any(n.startswith("_re2") for n in names)              # the regex engine the app imports
+    for dev_only in ("moto/", "pytest", "sqlite_utils/", "hypothesis/", "boto3/", "botocore/", "tests/"):
+        assert not any(n.startswith(dev_only) for n in names), dev_only
+    print(f"Lambda zip: {(packaged[0] / 'deployment.zip').stat().st_size // 1024} KiB")
+
+
+def test_the_template_passes_cfn_lint_with_no_errors(packaged):
+    result = subprocess.run([str(BIN / "cfn-lint"), str(packaged[0] / "sam.json")],
+                            capture_output=True, text=True, timeout=300)
+    errors = [line for line in result.stdout.splitlines() if line.startswith("E")]
+    assert not errors, result.stdout
+    assert result.returncode in (0, 4, 8, 12), result.stdout + result.stderr   # warnings/info only
+
+
+def test_every_table_spec_is_a_protected_table(packaged):
+    resources = json.loads((packaged[0] / "sam.json").read_text())["Resources"]
+    tables = {r["Properties"]["TableName"]["Fn::Sub"]: r for r in resources.values()
+              if r["Type"] == "AWS::DynamoDB::Table"}
+    assert set(tables) == {"${TablePrefix}" + spec.name for spec in TABLES}
+    for spec in TABLES:
+        table = tables["${TablePrefix}" + spec.name]
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"] == {"SSEEnabled": True}
+        assert props["DeletionProtectionEnabled"] is True and table["DeletionPolicy"] == "Retain"
+        assert props["KeySchema"] == spec.create_arguments("")["KeySchema"]
+        assert [i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])] == [i.name for i in spec.indexes]
+
+
+def test_the_api_is_mapped_at_the_root_of_its_domain(packaged):
+    resources = json.loads((packaged[0] / "sam.json").read_text())["Resources"]
+    mapping = resources["ApiRootMapping"]["Properties"]
+    assert "BasePath" not in mapping and mapping["Stage"] == "api"
+    assert resources["ApiDomain"]["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+
+
+def test_the_function_role_gets_the_table_policy(packaged):
+    resources = json.loads((packaged[0] / "sam.json").read_text())["Resources"]
+    (policy,) = resources["ApiHandlerRole"]["Properties"]["Policies"]
+    statement = policy["PolicyDocument"]["Statement"][0]
+    assert statement["Action"] == list(ACTIONS)
+    assert not any("*" in a for a in statement["Action"])
+
+
+def test_the_static_policy_file_is_generated_from_the_same_list():
+    committed = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
+    assert committed == static_policy()
