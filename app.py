@@ -1,9 +1,14 @@
 """Puppet events service: wiring only (routes live in chalicelib/<api>/routes.py)."""
 from chalice import Chalice
 
+from chalicelib import logs
 from chalicelib.errors import render_errors
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 
+logs.configure()
 app = Chalice(app_name="puppet-events")
+# The first-registered middleware runs outermost: the access log sees the
+# response after errors are rendered, so it logs the final status.
+app.register_middleware(logs.access_log, "http")
 app.register_middleware(render_errors, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
