@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test package clean
+.PHONY: install run demo test bench package clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Benchmarks (not tests): results in bench/results/, summary in docs/performance.md.
+# `make bench ARGS=--quick` for the small CI-smoke size.
+bench: install
+	$(BIN)/python -m bench $(ARGS)
 
 # The deployable CloudFormation (SAM) template and Lambda zip, in build/prod/.
 package: install
