@@ -3,7 +3,9 @@ from chalice import Chalice
 
 from chalicelib.errors import render_errors
 from chalicelib.orchestrator.routes import blueprint as orchestrator
+from chalicelib.puppetdb.routes import blueprint as puppetdb
 
 app = Chalice(app_name="puppet-events")
 app.register_middleware(render_errors, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
+app.register_blueprint(puppetdb)
