@@ -212,6 +212,9 @@ def _value(expression: Expression, counter, value: object) -> str:
 
 def _compile(node: Node, attributes, array_fields, expression: Expression, counter) -> str:
     if isinstance(node, (And, Or)):
+        if len(node.terms) == 1:
+            # DynamoDB rejects "redundant parentheses" such as ((a = b)).
+            return _compile(node.terms[0], attributes, array_fields, expression, counter)
         joiner = " AND " if isinstance(node, And) else " OR "
         return "(" + joiner.join(_compile(t, attributes, array_fields, expression, counter)
                                  for t in node.terms) + ")"
