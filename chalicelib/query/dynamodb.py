@@ -92,8 +92,11 @@ class Expression:
 
     def merge_into(self, arguments: dict, key: str = "FilterExpression") -> dict:
         arguments[key] = self.text
-        arguments.setdefault("ExpressionAttributeNames", {}).update(self.names)
-        arguments.setdefault("ExpressionAttributeValues", {}).update(self.values)
+        # DynamoDB rejects empty name/value maps, so only add what is used.
+        if self.names:
+            arguments.setdefault("ExpressionAttributeNames", {}).update(self.names)
+        if self.values:
+            arguments.setdefault("ExpressionAttributeValues", {}).update(self.values)
         return arguments
 
 
@@ -194,8 +197,14 @@ def compile_filter(node: Node, attributes: Mapping[str, str],
                    array_fields: frozenset[str] = frozenset()) -> Expression:
     expression = Expression("")
     counter = itertools.count()
-    expression.text = _compile(node, attributes, array_fields, expression, counter)
+    expression.text, _ = _compile(node, attributes, array_fields, expression, counter)
     return expression
+
+
+def _wrapped(part: tuple[str, bool]) -> str:
+    # DynamoDB rejects redundant parentheses: wrap only compound operands.
+    text, compound = part
+    return f"({text})" if compound else text
 
 
 def _name(expression: Expression, attribute: str) -> str:
@@ -210,34 +219,33 @@ def _value(expression: Expression, counter, value: object) -> str:
     return placeholder
 
 
-def _compile(node: Node, attributes, array_fields, expression: Expression, counter) -> str:
+def _compile(node: Node, attributes, array_fields, expression: Expression,
+             counter) -> tuple[str, bool]:
+    """(text, whether it is a compound that needs parentheses inside another operator)."""
     if isinstance(node, (And, Or)):
-        if len(node.terms) == 1:
-            # DynamoDB rejects "redundant parentheses" such as ((a = b)).
-            return _compile(node.terms[0], attributes, array_fields, expression, counter)
+        parts = [_compile(t, attributes, array_fields, expression, counter) for t in node.terms]
+        if len(parts) == 1:
+            return parts[0]
         joiner = " AND " if isinstance(node, And) else " OR "
-        return "(" + joiner.join(_compile(t, attributes, array_fields, expression, counter)
-                                 for t in node.terms) + ")"
+        return joiner.join(_wrapped(p) for p in parts), True
     if isinstance(node, Not):
-        return "(NOT " + _compile(node.term, attributes, array_fields, expression, counter) + ")"
+        inner = _compile(node.term, attributes, array_fields, expression, counter)
+        return f"NOT {_wrapped(inner)}", True
     name = _name(expression, attributes[node.field])
     if isinstance(node, IsNull):
-        return f"attribute_not_exists({name})" if node.null else f"attribute_exists({name})"
+        return (f"attribute_not_exists({name})" if node.null else f"attribute_exists({name})"), False
     if node.field in array_fields:      # only "=" reaches here: any element equal
-        return f"contains({name}, {_value(expression, counter, node.value)})"
+        return f"contains({name}, {_value(expression, counter, node.value)})", False
     if isinstance(node, Compare):
-        return f"{name} {node.op} {_value(expression, counter, node.value)}"
+        return f"{name} {node.op} {_value(expression, counter, node.value)}", True
     if isinstance(node, In):
-        if not node.values:
-            return f"(attribute_exists({name}) AND attribute_not_exists({name}))"
         chunks = [node.values[i:i + MAX_IN_OPERANDS] for i in range(0, len(node.values), MAX_IN_OPERANDS)]
-        return "(" + " OR ".join(
-            f"{name} IN ({', '.join(_value(expression, counter, v) for v in chunk)})"
-            for chunk in chunks) + ")"
+        tests = [f"{name} IN ({', '.join(_value(expression, counter, v) for v in chunk)})"
+                 for chunk in chunks]
+        return " OR ".join(tests), True
     if isinstance(node, Contains):
         # contains() on a string is a substring test; the type check keeps sets/lists out.
         text = _value(expression, counter, node.text)
         string_type = _value(expression, counter, "S")
-        return f"(attribute_type({name}, {string_type}) AND contains({name}, {text}))"
+        return f"attribute_type({name}, {string_type}) AND contains({name}, {text})", True
     raise TypeError(f"cannot compile {node!r}")
-

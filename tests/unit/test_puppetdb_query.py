@@ -52,6 +52,6 @@ def test_invalid_json_is_a_query_error():
 
 
 def test_single_term_and_compiles_without_redundant_parentheses():
-    # DynamoDB refuses "((a = b))"; a one-term And/Or compiles to its term alone.
+    # DynamoDB refuses "((a = b))" (the differential test found it; main's fix is adopted).
     node = Not(And((And((Compare("certname", "=", "a"),)),)))
     assert "((" not in compile_filter(node, {"certname": "certname"}).text
