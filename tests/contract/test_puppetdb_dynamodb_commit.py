@@ -52,3 +52,24 @@ def test_events_written_before_the_commit_item_are_invisible(dynamo, monkeypatch
     monkeypatch.setattr(dynamo.client, "put_item", original)
     assert dynamo.store_report(report) is True          # the retry commits it
     assert _visible(dynamo, report).total == 150
+
+
+@pytest.mark.parametrize("term", [
+    ["=", "report", "B1"],
+    ["=", "certname", "foo.local"],
+    ["and", ["=", "status", "success"], [">", "timestamp", "2011-01-01T12:00:00-03:00"]],
+    ["and", ["=", "resource-type", "Notify"], ["~", "resource-title", "yo"]],
+    ["=", "latest-report", True],
+    ["or", ["=", "status", "skipped"], ["=", "certname", "foo.local"]],
+])
+def test_keyed_patterns_never_scan(dynamo, monkeypatch, term):
+    b1, b2 = demo.example_reports()
+    dynamo.store_report(b1)
+    dynamo.store_report(b2)
+    term = [b1.hash if t == "B1" else t for t in term]
+
+    def no_scan(**kwargs):
+        raise AssertionError("Scan used for an indexed pattern")
+    monkeypatch.setattr(dynamo.client, "scan", no_scan)
+    page = dynamo.find_events(query.parse(term), full_order(()), 0, None)
+    assert page.total > 0
