@@ -139,6 +139,15 @@ def command_body(raw: bytes | None, encoding: str | None) -> bytes:
     return b"".join(chunks)
 
 
+def require_json_content(content_type: str | None) -> None:
+    """PuppetDB answers 415 to a command whose Content-Type is not JSON (notes 2.2);
+    a missing header is let through."""
+    if content_type is not None and \
+            content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "unsupported-media-type",
+                       f"Unsupported Content-Type '{content_type}'; expected application/json")
+
+
 def json_document(raw: bytes) -> object:
     try:
         return json.loads(raw)

@@ -40,6 +40,7 @@ def _store(report) -> Response:
 def command():
     params = _params()
     parsing.store_report_command(params)
+    parsing.require_json_content(_header("content-type"))
     body = parsing.json_document(parsing.command_body(_request().raw_body,
                                                       _header("content-encoding")))
     try:

@@ -221,3 +221,23 @@ def test_v2_report_events_are_queryable_by_report_hash(client):
     assert {e["configuration-version"] for e in latest} == {"bja3985a23"}
     by_report = json.loads(_events(client, ["=", "report", latest[0]["report"]]).body)
     assert len(by_report) == 3
+
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "text/plain"},
+                                     {"Content-Type": "application/json", "Content-Encoding": "br"}],
+                         ids=["content-type", "content-encoding"])
+def test_a_command_in_another_media_type_or_encoding_is_415(client, headers):
+    body = json.dumps(json.loads(FIXTURES[0].read_text())["body"])
+    response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname=a",
+                                body=body, headers=headers)
+    assert response.status_code == 415
+
+
+def test_a_v2_event_missing_a_key_is_400_and_stores_nothing(client):
+    payload = {**demo.B1, "resource-events": [{k: v for k, v in demo.B1["resource-events"][0].items()
+                                               if k != "property"}]}
+    command = json.dumps({"command": "store report", "version": 2, "payload": payload})
+    response = client.http.post("/v2/commands", body=urlencode({"payload": command}),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert (response.status_code, response.body) == (400, b"missing required key 'property'")
+    assert json.loads(_events(client, ["~", "certname", "."]).body) == []
