@@ -1,11 +1,9 @@
 """Storing reports and reading events: idempotency, order, paging (both adapters)."""
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
-import pytest
 
 from chalicelib.puppetdb import demo, query, reports
 from chalicelib.puppetdb.model import full_order
