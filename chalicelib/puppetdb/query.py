@@ -110,6 +110,8 @@ def _leaf(operator: str, field: object, value: object) -> Node:
 
 
 def _timestamp(value: object) -> str:
+    if not isinstance(value, str):
+        raise QueryError(f"'{json.dumps(value)}' is not a valid timestamp value")
     try:
         return timestamps.stored(value)
     except (timestamps.InvalidTimestamp, TypeError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from chalicelib.puppetdb import demo, query, reports
 from chalicelib.puppetdb.model import full_order
 

@@ -55,3 +55,9 @@ def test_single_term_and_compiles_without_redundant_parentheses():
     # DynamoDB refuses "((a = b))" (the differential test found it; main's fix is adopted).
     node = Not(And((And((Compare("certname", "=", "a"),)),)))
     assert "((" not in compile_filter(node, {"certname": "certname"}).text
+
+
+@pytest.mark.parametrize("value", ["foo", 5, None, "2011-13-01T00:00:00Z"])
+def test_a_bad_timestamp_value_is_a_query_error(value):
+    with pytest.raises(query.QueryError, match="is not a valid timestamp value"):
+        query.parse([">", "timestamp", value])
