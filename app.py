@@ -4,6 +4,7 @@ from chalice import Chalice
 from chalicelib import logs
 from chalicelib.errors import render_errors
 from chalicelib.orchestrator.routes import blueprint as orchestrator
+from chalicelib.puppetdb.routes import blueprint as puppetdb
 
 logs.configure()
 app = Chalice(app_name="puppet-events")
@@ -12,3 +13,4 @@ app = Chalice(app_name="puppet-events")
 app.register_middleware(logs.access_log, "http")
 app.register_middleware(render_errors, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
+app.register_blueprint(puppetdb)

@@ -10,9 +10,12 @@ from chalicelib.storage.dynamodb.tables import TABLES
 # IAM has no TransactWriteItems action: a transaction is authorised item by item
 # as PutItem / UpdateItem / DeleteItem / ConditionCheckItem.
 ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
+    "dynamodb:Scan",                 # PuppetDB queries no key answers (docs/dynamodb.md)
     "dynamodb:UpdateItem",
 )
 

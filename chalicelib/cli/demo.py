@@ -50,4 +50,6 @@ def is_empty(store) -> bool:
 
 
 def load(store) -> dict[str, int]:
-    return {"orchestrator events": load_orchestrator(store)}
+    from ..puppetdb.demo import load_puppetdb
+    return {"orchestrator events": load_orchestrator(store),
+            "puppetdb events": load_puppetdb(store)}

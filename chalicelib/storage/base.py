@@ -9,6 +9,7 @@ from typing import Protocol, Sequence
 
 from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
 from ..paging import Page
+from ..puppetdb.model import Report
 from ..query.ast import Node
 
 
@@ -37,5 +38,18 @@ class JobStore(Protocol):
     def job_nodes(self, number: int) -> list[JobNode]: ...
 
 
-class Storage(JobStore, Protocol):
+class PuppetdbEventStore(Protocol):
+    def store_report(self, report: Report) -> bool:
+        """Store a report's events and update its node's latest report; False when
+        a report with the same hash is already stored (nothing changes). Readers see
+        a report's events all or none."""
+
+    def find_events(self, where: Node, order: Sequence[tuple[str, str]],
+                    offset: int, limit: int | None) -> Page[dict]:
+        """Events (dicts of puppetdb.model.EVENT_FIELDS) matching `where` (AST fields
+        as EVENT_FIELDS plus `latest_report`), ordered by `order` (NULLs last
+        ascending, as PostgreSQL), sliced; `total` counts before paging."""
+
+
+class Storage(JobStore, PuppetdbEventStore, Protocol):
     """Everything the routes need from a backend."""

@@ -71,7 +71,22 @@ JOBS = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (JOBS,)
+# PuppetDB resource events: one partition per report ("R#<hash>"), sort key
+# "<stored timestamp>#<seq>", so a time range is a key condition on every path;
+# GSIs for the other keyed patterns (docs/dynamodb.md, "PuppetDB").
+PDB_EVENTS = TableSpec(
+    name="pdb-events",
+    indexes=(
+        Index("pdb-events-by-certname", ("certname", "S"), ("SK", "S")),
+        Index("pdb-events-by-status", ("status", "S"), ("SK", "S")),
+        Index("pdb-events-by-type", ("resource_type", "S"), ("SK", "S")),
+    ),
+)
+# Report commit items ("R#<hash>", "REPORT") and the latest report per node
+# ("CERTNAMES", certname).
+PDB_REPORTS = TableSpec(name="pdb-reports")
+
+TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS)
 
 
 def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:

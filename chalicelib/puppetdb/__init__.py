@@ -1,0 +1,1 @@
+"""PuppetDB resource events (document 002, ../shared/notes/puppetdb.md)."""

@@ -1,0 +1,194 @@
+"""Request parameters and bodies -> what the store needs, with PuppetDB's error texts
+(../shared/notes/puppetdb.md 1.1, 1.4-1.6, 2.1-2.2)."""
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import parse_qs
+
+from ..errors import ApiError
+from . import query
+from .model import ORDER_FIELDS
+
+MAX_BODY_BYTES = 64 << 20       # a decompressed report larger than this is refused (413)
+EVENT_PARAMS = {"query", "limit", "offset", "order-by", "include-total"}
+ACCEPTABLE = {"*/*", "application/*", "application/json"}
+STORE_REPORT_VERSIONS = range(3, 9)       # v8 is parsed; notes 2.2: 3-8 accepted
+
+
+def bad_request(msg: str) -> ApiError:
+    return ApiError(400, "bad-request", msg)
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    where: object
+    order: tuple[tuple[str, str], ...]
+    limit: int | None
+    offset: int
+    include_total: bool
+
+
+def accepts_json(accept: str | None) -> bool:
+    """A missing header is allowed; otherwise one exact item must fit (notes 1.1)."""
+    if accept is None:
+        return True
+    return any(item.strip() in ACCEPTABLE for item in accept.split(","))
+
+
+def event_query(params: dict, accept: str | None) -> EventQuery:
+    """Order as at R (notes 1.1): paging params, other params, query, Accept."""
+    limit = _limit(params.get("limit"))
+    offset = _offset(params.get("offset"))
+    order = _order_by(params.get("order-by"))
+    for name in sorted(params):
+        if name not in EVENT_PARAMS:
+            raise bad_request(f"Unsupported query parameter '{name}'")
+    if "query" not in params:
+        raise bad_request("Missing required query parameter 'query'")
+    if not accepts_json(accept):
+        raise ApiError(406, "not-acceptable", "must accept application/json")
+    try:
+        where = query.parse_text(params["query"])
+    except query.QueryError as error:
+        raise bad_request(str(error)) from None
+    include_total = "include-total" in params and params["include-total"].strip().lower() in ("", "true")
+    return EventQuery(where, order, limit, offset, include_total)
+
+
+def _limit(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero integer.")
+    return int(raw)
+
+
+def _offset(raw: str | None) -> int:
+    if raw is None:
+        return 0
+    if not raw.strip().isdigit():
+        raise bad_request(f"Illegal value '{raw}' for :offset; expected a non-negative integer.")
+    return int(raw)
+
+
+def _order_by(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """1.5.0's validation (notes 1.6): an array of {"field", "order"} maps."""
+    if raw is None:
+        return ()
+    try:
+        terms = json.loads(raw)
+    except ValueError:
+        terms = None
+    if not isinstance(terms, list):
+        raise bad_request(f"Illegal value '{raw}' for :order-by; expected an array of maps.")
+    order = []
+    for term in terms:
+        if not isinstance(term, dict):
+            raise bad_request(f"Illegal value '{json.dumps(term)}' in :order-by; expected a map.")
+        for key in term:
+            if key not in ("field", "order"):
+                raise bad_request(f"Illegal value '{json.dumps(term)}' in :order-by; "
+                                  f"unknown key '{key}'.")
+        if "field" not in term:
+            raise bad_request(f"Illegal value '{json.dumps(term)}' in :order-by; "
+                              f"missing required key 'field'.")
+        field = term["field"]
+        if field not in ORDER_FIELDS:
+            raise bad_request(f"Unrecognized column '{field}' specified in :order-by; "
+                              f"Supported columns are '{', '.join(ORDER_FIELDS)}'")
+        direction = term.get("order", "asc")
+        if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
+            raise bad_request(f"Unsupported value {direction} for :order; "
+                              f"expected one of 'DESC' or 'ASC'")
+        order.append((field, direction.lower()))
+    return tuple(order)
+
+
+# ------------------------------------------------------------------ commands
+
+def command_body(raw: bytes | None, encoding: str | None) -> bytes:
+    """The request body, gunzipped when `Content-Encoding: gzip`, inflated
+    incrementally and refused (413) beyond MAX_BODY_BYTES: a gzip bomb never
+    reaches memory whole."""
+    raw = raw or b""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding in ("", "identity"):
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, "too-large", "The request body is too large")
+        return raw
+    if encoding not in ("gzip", "x-gzip"):
+        raise ApiError(415, "unsupported-encoding", f"Unsupported Content-Encoding '{encoding}'")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    chunks, size = [], 0
+    data = raw
+    try:
+        while data:
+            chunk = inflater.decompress(data, 1 << 20)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ApiError(413, "too-large", "The decompressed request body is too large")
+            chunks.append(chunk)
+            data = inflater.unconsumed_tail
+        if not inflater.eof:
+            raise bad_request("The request body is not valid gzip data")
+    except zlib.error:
+        raise bad_request("The request body is not valid gzip data") from None
+    return b"".join(chunks)
+
+
+def require_json_content(content_type: str | None) -> None:
+    """PuppetDB answers 415 to a command whose Content-Type is not JSON (notes 2.2);
+    a missing header is let through."""
+    if content_type is not None and \
+            content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "unsupported-media-type",
+                       f"Unsupported Content-Type '{content_type}'; expected application/json")
+
+
+def json_document(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise bad_request(f"The request body is not valid JSON: {error}") from None
+
+
+def store_report_command(params: dict) -> None:
+    """Check `POST /pdb/cmd/v1` parameters as PuppetDB does (notes 2.2)."""
+    command, certname = params.get("command"), params.get("certname")
+    missing = [name for name in ("command", "version", "certname") if not params.get(name)]
+    prefix = f'Command "{command}" for certname "{certname}" is invalid. '
+    if missing:
+        raise bad_request(prefix + "Command is missing required parameters: " + ", ".join(missing))
+    if command.replace("_", " ") != "store report":
+        raise bad_request(prefix + f"Unsupported command '{command}'.")
+    version = params["version"]
+    if not version.strip().isdigit():
+        raise bad_request(prefix + "Version must be a valid integer.")
+    if int(version) < STORE_REPORT_VERSIONS.start:
+        raise bad_request(prefix + f'Version {int(version)} of command "store report" is retired. '
+                          f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
+    if int(version) != 8:
+        raise bad_request(prefix + f'Version {int(version)} of command "store report" '
+                          f"is not supported; send version 8.")
+
+
+def v2_command(raw: bytes, checksum_of: Callable[[str], str]) -> dict:
+    """The 1.4 form body `checksum=..&payload=<command JSON>` (notes 2.1)."""
+    try:
+        form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise bad_request("The request body is not valid UTF-8") from None
+    if "payload" not in form:
+        raise bad_request("missing payload")
+    payload = form["payload"][-1]
+    if "checksum" in form and form["checksum"][-1] != checksum_of(payload):
+        raise bad_request("checksums don't match")
+    command = json_document(payload.encode("utf-8"))
+    if not isinstance(command, dict) or command.get("command") != "store report":
+        raise bad_request(f"Unsupported command {json.dumps(command.get('command')) if isinstance(command, dict) else ''}".strip())
+    if command.get("version") != 2:
+        raise bad_request(f"Unsupported version {command.get('version')} of command store report")
+    return command.get("payload")

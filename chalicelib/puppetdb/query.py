@@ -1,0 +1,118 @@
+"""PuppetDB 1.4 event query JSON -> the common AST, with PuppetDB's error texts
+(../shared/notes/puppetdb.md 1.2-1.4; spec 002)."""
+from __future__ import annotations
+
+import json
+
+from .. import timestamps
+from ..query import regex
+from ..query.ast import And, Compare, Match, Node, Not, Or
+from .model import canonical_json
+
+
+class QueryError(ValueError):
+    """A 400 with PuppetDB's message."""
+
+
+# field -> (AST field, kind). Kinds decide which operators apply (notes 1.2 table).
+FIELDS = {
+    "certname": ("certname", "string"),
+    "report": ("report", "string"),
+    "status": ("status", "string"),
+    "resource-type": ("resource_type", "string"),
+    "resource-title": ("resource_title", "string"),
+    "property": ("property", "string"),
+    "message": ("message", "string"),
+    "file": ("file", "string"),
+    "containing-class": ("containing_class", "string"),
+    "line": ("line", "number"),
+    "new-value": ("new_value", "json"),
+    "old-value": ("old_value", "json"),
+    "timestamp": ("timestamp", "timestamp"),
+    "latest-report": ("latest_report", "boolean"),
+}
+INEQUALITIES = (">", ">=", "<", "<=")
+REGEX_KINDS = ("string", "number")
+
+
+def parse_text(text: str) -> Node:
+    try:
+        term = json.loads(text)
+    except ValueError as error:
+        raise QueryError(str(error)) from None
+    return parse(term)
+
+
+def parse(term: object) -> Node:
+    if not isinstance(term, list):
+        # PuppetDB 1.4 answers 500 (a failed precondition); we answer 400 (notes 1.4).
+        raise QueryError(f"{json.dumps(term)} is not well-formed: queries must be an array")
+    if not term:
+        raise QueryError("[] is not well-formed: queries must contain at least one operator")
+    operator = term[0].lower() if isinstance(term[0], str) else term[0]
+    arguments = term[1:]
+    if operator in ("and", "or"):
+        if not arguments:
+            raise QueryError(f"{operator} requires at least one term")
+        terms = tuple(parse(t) for t in arguments)
+        return And(terms) if operator == "and" else Or(terms)
+    if operator == "not":
+        if len(arguments) != 1:
+            raise QueryError(f"'not' takes exactly one argument, but {len(arguments)} were supplied")
+        return Not(parse(arguments[0]))
+    if operator in ("=", "~") + INEQUALITIES:
+        if len(arguments) != 2:
+            raise QueryError(f"{operator} requires exactly two arguments, "
+                             f"but {len(arguments)} were supplied")
+        return _leaf(operator, arguments[0], arguments[1])
+    raise QueryError(f"{json.dumps(term)} is not well-formed: query operator '{term[0]}' is unknown")
+
+
+def _not_queryable(field: object) -> QueryError:
+    name = field.replace("-", "_") if isinstance(field, str) else json.dumps(field)
+    return QueryError(f"{name} is not a queryable object for resource events")
+
+
+def _leaf(operator: str, field: object, value: object) -> Node:
+    if not isinstance(field, str) or field not in FIELDS:
+        if operator in INEQUALITIES and isinstance(field, str):
+            raise QueryError(f"{operator} operator does not support object '{field}' "
+                             f"for resource events")
+        raise _not_queryable(field)
+    name, kind = FIELDS[field]
+    if operator in INEQUALITIES:
+        if kind != "timestamp":
+            raise QueryError(f"{operator} operator does not support object '{field}' "
+                             f"for resource events")
+        return Compare(name, operator, _timestamp(value))
+    if kind == "timestamp":
+        raise _not_queryable(field)
+    if operator == "~":
+        if kind not in REGEX_KINDS or not isinstance(value, str):
+            raise _not_queryable(field)
+        try:
+            return Match(name, regex.validate(value))
+        except regex.InvalidRegex as error:
+            raise QueryError(str(error)) from None
+    if kind == "json":
+        return Compare(name, "=", canonical_json(value))
+    if kind == "boolean":
+        # Clojure truthiness: only null and false are false (notes 1.2).
+        return Compare(name, "=", value is not None and value is not False)
+    if kind == "number":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise QueryError(f'Argument "{value}" is incompatible with numeric field "{field}".')
+        return Compare(name, "=", value)
+    if not isinstance(value, str):
+        # Strings compare only with strings; a number would never match a stored string.
+        value = json.dumps(value)
+    return Compare(name, "=", value)
+
+
+def _timestamp(value: object) -> str:
+    if not isinstance(value, str):
+        raise QueryError(f"'{json.dumps(value)}' is not a valid timestamp value")
+    try:
+        return timestamps.stored(value)
+    except (timestamps.InvalidTimestamp, TypeError):
+        raise QueryError(f"'{value}' is not a valid timestamp value") from None

@@ -1,0 +1,138 @@
+"""Reports as Puppet sends them -> `model.Report` (../shared/notes/puppetdb.md section 2).
+
+v8 (`POST /pdb/cmd/v1`, the bare body of ../shared/fixtures/puppet/store_report_v8_*.json)
+and the 1.4-era "store report" v2 payload (`POST /v2/commands`). Raises InvalidReport
+with a plain-text reason; nothing is stored for an invalid report.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Mapping
+
+from .. import timestamps
+from .model import Report, canonical_json, containing_class
+
+
+class InvalidReport(ValueError):
+    pass
+
+
+def _require(mapping: Mapping, key: str, kinds, nullable: bool = False):
+    if not isinstance(mapping, Mapping) or key not in mapping:
+        raise InvalidReport(f"missing required key '{key}'")
+    value = mapping[key]
+    if value is None and nullable:
+        return None
+    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in _tuple(kinds):
+        raise InvalidReport(f"invalid value for '{key}': {value!r}")
+    return value
+
+
+def _tuple(kinds):
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _time(mapping: Mapping, key: str) -> str:
+    try:
+        return timestamps.stored(_require(mapping, key, str))
+    except timestamps.InvalidTimestamp:
+        raise InvalidReport(f"invalid timestamp for '{key}': {mapping[key]!r}") from None
+
+
+def _path(value) -> list | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
+        raise InvalidReport("containment path must be a list of strings")
+    return value
+
+
+def _json_or_null(value) -> str | None:
+    return None if value is None else canonical_json(value)
+
+
+def _event(report_hash: str, certname: str, config: str | None, seq: int, resource: Mapping,
+           event: Mapping | None, key) -> dict:
+    path = _path(resource.get(key("containment_path")))
+    line = resource.get("line")
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+        raise InvalidReport(f"invalid value for 'line': {line!r}")
+    source = event or {}
+    return {
+        "certname": certname, "configuration_version": config, "report": report_hash,
+        "seq": seq,
+        "status": "skipped" if event is None else _require(source, "status", str),
+        "timestamp": _time(source if event is not None else resource, "timestamp"),
+        "resource_type": _require(resource, key("resource_type"), str),
+        "resource_title": _require(resource, key("resource_title"), str),
+        "property": None if event is None else _require(source, "property", str, True),
+        "new_value": None if event is None else _json_or_null(source.get(key("new_value"))),
+        "old_value": None if event is None else _json_or_null(source.get(key("old_value"))),
+        "message": None if event is None else _require(source, "message", str, True),
+        "file": _require(resource, "file", str, True) if "file" in resource else None,
+        "line": line,
+        "containment_path": None if path is None else canonical_json(path),
+        "containing_class": containing_class(path),
+    }
+
+
+def _hash(parts: list) -> str:
+    return hashlib.sha1(canonical_json(parts).encode("utf-8")).hexdigest()
+
+
+def from_v8(body: object) -> Report:
+    """A store_report v8 body (notes 2.2). The hash covers what PuppetDB 8's does."""
+    if not isinstance(body, Mapping):
+        raise InvalidReport("the report must be a JSON object")
+    certname = _require(body, "certname", str)
+    config = _require(body, "configuration_version", str, True)
+    produced = _time(body, "producer_timestamp")
+    identity = [certname, body.get("puppet_version"), body.get("report_format"), config,
+                _time(body, "start_time"), _time(body, "end_time"), produced,
+                body.get("transaction_uuid")]
+    report_hash = _hash(identity)
+    resources = _require(body, "resources", list)
+    events: list[dict] = []
+    for resource in resources:
+        if not isinstance(resource, Mapping):
+            raise InvalidReport("every resource must be an object")
+        same = lambda k: k  # noqa: E731 - v8 keys are already underscored
+        if resource.get("skipped") is True:
+            events.append(_event(report_hash, certname, config, len(events), resource, None, same))
+            continue
+        for event in _require(resource, "events", list):
+            events.append(_event(report_hash, certname, config, len(events), resource, event, same))
+    return Report(report_hash, certname, config, produced, tuple(events))
+
+
+def from_v2(payload: object) -> Report:
+    """A 1.4 "store report" v2 payload: dashed keys, a flat event list (notes 2.1)."""
+    if not isinstance(payload, Mapping):
+        raise InvalidReport("the report must be a JSON object")
+    dashed = lambda k: k.replace("_", "-")  # noqa: E731
+    certname = _require(payload, "certname", str)
+    config = _require(payload, "configuration-version", str, True)
+    start, end = _time(payload, "start-time"), _time(payload, "end-time")
+    raw_events = _require(payload, "resource-events", list)
+    identity = [certname, payload.get("puppet-version"), payload.get("report-format"), config,
+                start, end, payload.get("transaction-uuid"),
+                sorted(canonical_json(e) for e in raw_events)]
+    report_hash = _hash(identity)
+    events = []
+    for event in raw_events:
+        if not isinstance(event, Mapping):
+            raise InvalidReport("every resource event must be an object")
+        for key in ("status", "timestamp", "resource-type", "resource-title", "property",
+                    "new-value", "old-value", "message"):
+            if key not in event:
+                raise InvalidReport(f"missing required key '{key}'")
+        merged = {**event, "events": None}
+        record = _event(report_hash, certname, config, len(events), merged, _v2_event(event), dashed)
+        events.append(record)
+    return Report(report_hash, certname, config, end, tuple(events))
+
+
+def _v2_event(event: Mapping) -> dict:
+    return {"status": event["status"], "timestamp": event["timestamp"],
+            "property": event["property"], "new-value": event["new-value"],
+            "old-value": event["old-value"], "message": event["message"]}

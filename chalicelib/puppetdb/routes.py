@@ -1,0 +1,82 @@
+"""PuppetDB routes at the root: `POST /pdb/cmd/v1`, `POST /v2/commands`,
+`GET /experimental/events` (spec 002; ../shared/notes/puppetdb.md). Errors are
+plain text (errors.render picks the format by path)."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from chalice import Blueprint, Response
+
+from .. import http
+from ..config import settings
+from ..errors import ApiError
+from ..storage import get_storage
+from . import parsing, reports, views
+from .model import full_order
+
+blueprint = Blueprint(__name__)
+
+
+def _request():
+    return blueprint.current_request
+
+
+def _header(name: str) -> str | None:
+    headers = _request().headers or {}
+    return headers.get(name)
+
+
+def _params() -> dict:
+    return dict(_request().query_params or {})
+
+
+def _store(report) -> Response:
+    get_storage().store_report(report)      # a duplicate is stored once; still 200
+    return http.json_response({"uuid": str(uuid.uuid4())})
+
+
+@blueprint.route("/pdb/cmd/v1", methods=["POST"], content_types=http.ANY_CONTENT)
+def command():
+    params = _params()
+    parsing.store_report_command(params)
+    parsing.require_json_content(_header("content-type"))
+    body = parsing.json_document(parsing.command_body(_request().raw_body,
+                                                      _header("content-encoding")))
+    try:
+        report = reports.from_v8(body)
+    except reports.InvalidReport as error:
+        raise parsing.bad_request(
+            f'Command "{params["command"]}" for certname "{params["certname"]}" is invalid. '
+            f"{error}") from None
+    return _store(report)
+
+
+@blueprint.route("/v2/commands", methods=["POST"], content_types=http.ANY_CONTENT)
+def v2_commands():
+    raw = parsing.command_body(_request().raw_body, _header("content-encoding"))
+    payload = parsing.v2_command(raw, lambda text: hashlib.sha1(text.encode("utf-8")).hexdigest())
+    try:
+        report = reports.from_v2(payload)
+    except reports.InvalidReport as error:
+        raise parsing.bad_request(str(error)) from None
+    return _store(report)
+
+
+@blueprint.route("/experimental/events", methods=["GET"], content_types=http.ANY_CONTENT)
+def events():
+    request = parsing.event_query(_params(), _header("accept"))
+    order = full_order(request.order)
+    fail_limit = settings().event_query_limit
+    if request.limit is not None or fail_limit <= 0:
+        # `limit` is the page size and replaces the fail limit (DESIGN.md "PuppetDB").
+        page = get_storage().find_events(request.where, order, request.offset, request.limit)
+    else:
+        page = get_storage().find_events(request.where, order, request.offset, fail_limit + 1)
+        if len(page.items) > fail_limit:
+            # PuppetDB 1.4 answers 500 here (notes 1.4, case 20); we keep its status so
+            # clients written against it see the same failure.
+            raise ApiError(500, "too-many-results", "Query returns more than the maximum "
+                           f"number of results (max: {fail_limit})")
+    headers = {"X-Records": str(page.total)} if request.include_total else {}
+    return http.json_response([views.event(r) for r in page.items], headers=headers)

@@ -1,0 +1,149 @@
+"""PuppetDB reports and resource events in DynamoDB (docs/dynamodb.md, "PuppetDB").
+
+A report is made visible by one item: its commit item in `pdb-reports`. Events
+are written first (in batches; a real report can hold more than the 100 items
+of one transaction), then the commit item by a conditional put. Readers keep
+only events whose report has a commit item, so a report is seen whole or not
+at all, and storing the same report twice stores it once.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from botocore.exceptions import ClientError
+
+from ...paging import Page
+from ...puppetdb.model import EVENT_FIELDS, Report
+from ...query import evaluate
+from ...query.ast import And, Compare, In, Node, Not, Or
+from ...query.dynamodb import AccessPath, plan
+from .codec import from_item, to_item
+from .runner import Runner
+
+_STORED = EVENT_FIELDS + ("seq",)
+ATTRIBUTES = {name: name for name in _STORED}
+CERTNAMES = "CERTNAMES"
+BATCH = 25            # BatchWriteItem's limit
+GET_BATCH = 100       # BatchGetItem's limit
+
+# Best first: a report is one partition; then node, status, type (each with time bounds).
+PATHS = (
+    AccessPath("report", None, "PK", ("report",), "R#{report}", "SK", "timestamp"),
+    AccessPath("certname", "pdb-events-by-certname", "certname", ("certname",), "{certname}",
+               "SK", "timestamp"),
+    AccessPath("status", "pdb-events-by-status", "status", ("status",), "{status}",
+               "SK", "timestamp"),
+    AccessPath("resource_type", "pdb-events-by-type", "resource_type", ("resource_type",),
+               "{resource_type}", "SK", "timestamp"),
+)
+
+
+def _report_key(report_hash: str) -> dict:
+    return {"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}}
+
+
+class PuppetdbItems:
+    # ------------------------------------------------------------- writing
+    def store_report(self, report: Report) -> bool:
+        reports = self.table_name("pdb-reports")
+        if "Item" in self.client.get_item(TableName=reports, Key=_report_key(report.hash),
+                                          ConsistentRead=True):
+            return False
+        self._put_events(report)
+        try:
+            self.client.put_item(
+                TableName=reports,
+                Item={**_report_key(report.hash), "certname": {"S": report.certname},
+                      "latest_key": {"S": report.latest_key}},
+                ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False        # a concurrent writer committed the same (identical) events
+            raise
+        self._advance_latest(report)
+        return True
+
+    def _put_events(self, report: Report) -> None:
+        """Idempotent puts (the key is the report hash and position); invisible until commit."""
+        requests = [{"PutRequest": {"Item": to_item({
+            "PK": "R#" + report.hash, "SK": f"{event['timestamp']}#{event['seq']:06d}", **event})}}
+            for event in report.events]
+        table = self.table_name("pdb-events")
+        for start in range(0, len(requests), BATCH):
+            pending = {table: requests[start:start + BATCH]}
+            while pending:
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+
+    def _advance_latest(self, report: Report) -> None:
+        """The node's latest report moves only to a strictly later key (notes 2.2)."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name("pdb-reports"),
+                Key={"PK": {"S": CERTNAMES}, "SK": {"S": report.certname}},
+                UpdateExpression="SET latest_report = :h, latest_key = :k",
+                ConditionExpression="attribute_not_exists(latest_key) OR latest_key < :k",
+                ExpressionAttributeValues={":h": {"S": report.hash},
+                                           ":k": {"S": report.latest_key}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    # ------------------------------------------------------------- reading
+    def find_events(self, where: Node, order: Sequence[tuple[str, str]],
+                    offset: int, limit: int | None) -> Page[dict]:
+        node = self._resolve_latest(where)
+        runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES)
+        candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES),
+                                         order_key=lambda r: r["SK"]))
+        committed = self._committed({r["report"] for r in candidates})
+        found = [{name: r.get(name) for name in _STORED}
+                 for r in candidates if r["report"] in committed]
+        found = evaluate.sort(found, order)
+        end = None if limit is None else offset + limit
+        return Page(found[offset:end], len(found), limit, offset)
+
+    def _latest_reports(self) -> tuple[str, ...]:
+        """Every node's latest report hash: a Query on the CERTNAMES partition, not a Scan."""
+        hashes = []
+        arguments = {"TableName": self.table_name("pdb-reports"),
+                     "KeyConditionExpression": "PK = :p",
+                     "ExpressionAttributeValues": {":p": {"S": CERTNAMES}}}
+        while True:
+            response = self.client.query(**arguments)
+            hashes.extend(from_item(i)["latest_report"] for i in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return tuple(sorted(hashes))
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _resolve_latest(self, node: Node) -> Node:
+        """`latest_report = b` -> `report IN (latest hashes)` or its negation, so the
+        report path can key the read (notes 1.2)."""
+        hashes: list = []
+
+        def rewrite(term: Node) -> Node:
+            if isinstance(term, (And, Or)):
+                return type(term)(tuple(rewrite(t) for t in term.terms))
+            if isinstance(term, Not):
+                return Not(rewrite(term.term))
+            if term.field != "latest_report":
+                return term
+            if not hashes:
+                hashes.append(self._latest_reports())
+            member = In("report", hashes[0])
+            wanted = isinstance(term, Compare) and term.value is True
+            return member if wanted else Not(member)
+        return rewrite(node)
+
+    def _committed(self, report_hashes: Iterable[str]) -> set[str]:
+        """The hashes that have a commit item (keyed BatchGetItem reads)."""
+        wanted = sorted(report_hashes)
+        table = self.table_name("pdb-reports")
+        found: set[str] = set()
+        for start in range(0, len(wanted), GET_BATCH):
+            request = {table: {"Keys": [_report_key(h) for h in wanted[start:start + GET_BATCH]],
+                               "ConsistentRead": True}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
+                request = response.get("UnprocessedKeys") or None
+        return found
