@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
+from ..activity.model import Commit, NewCommit
 from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
 from ..paging import Page
 from ..query.ast import Node
@@ -37,5 +38,16 @@ class JobStore(Protocol):
     def job_nodes(self, number: int) -> list[JobNode]: ...
 
 
-class Storage(JobStore, Protocol):
+class ActivityStore(Protocol):
+    def add_commit(self, commit: NewCommit) -> Commit:
+        """Store a commit atomically under the next submission sequence (strictly
+        increasing in commit order; per service on DynamoDB, see docs/dynamodb.md)."""
+
+    def list_commits(self, service_id: str | None, where: Node, order: str,
+                     limit: int, offset: int) -> Page[Commit]:
+        """Commits of a service (None: every service) matching `where` (fields:
+        activity.model.FIELDS), by sequence; `total` counts every match."""
+
+
+class Storage(JobStore, ActivityStore, Protocol):
     """Everything the routes need from a backend."""

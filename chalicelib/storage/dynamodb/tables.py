@@ -71,7 +71,14 @@ JOBS = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (JOBS,)
+# Activity service: commits by service partition, copies per object and object
+# type, a subject index, and counters (docs/dynamodb.md, "Activity service").
+ACTIVITY = TableSpec(
+    name="activity",
+    indexes=(Index("activity-by-subject", ("subject_key", "S"), ("order_key", "S")),),
+)
+
+TABLES: tuple[TableSpec, ...] = (JOBS, ACTIVITY)
 
 
 def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:
