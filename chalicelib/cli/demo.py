@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from .. import timestamps
+from ..activity.demo import load_activity
 from ..orchestrator.model import NewJob, NewJobEvent
 
 START = datetime(2016, 5, 5, 19, 50, 0, tzinfo=timezone.utc)
@@ -50,4 +51,5 @@ def is_empty(store) -> bool:
 
 
 def load(store) -> dict[str, int]:
-    return {"orchestrator events": load_orchestrator(store)}
+    return {"orchestrator events": load_orchestrator(store),
+            "activity commits": load_activity(store)}
