@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from ...activity.model import Commit, Entity, NewCommit, full_filter, record
+from ...activity.model import Commit, Entity, NewCommit, full_filter, object_key, record
 from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
@@ -23,8 +23,6 @@ CREATE TABLE IF NOT EXISTS activity_commits (
     subject_type TEXT NOT NULL,
     subject TEXT NOT NULL,          -- JSON {id, name, type}
     objects TEXT NOT NULL,          -- JSON [{id, name, type}]
-    object_types TEXT NOT NULL,     -- JSON array, for object_type filters
-    object_keys TEXT NOT NULL,      -- JSON array of "type<US>id", for object_id filters
     ip_address TEXT,
     timestamp TEXT NOT NULL,        -- stored form; filtered by start/end/after
     events TEXT NOT NULL            -- JSON array, as submitted
@@ -32,6 +30,15 @@ CREATE TABLE IF NOT EXISTS activity_commits (
 CREATE INDEX IF NOT EXISTS activity_by_service ON activity_commits (service_id, sequence);
 CREATE INDEX IF NOT EXISTS activity_by_subject ON activity_commits (subject_id, sequence);
 CREATE INDEX IF NOT EXISTS activity_by_timestamp ON activity_commits (timestamp);
+
+-- One row per object of a commit: the indexed side of object_type/object_id filters.
+CREATE TABLE IF NOT EXISTS activity_objects (
+    sequence INTEGER NOT NULL REFERENCES activity_commits (sequence),
+    object_type TEXT NOT NULL,
+    object_key TEXT NOT NULL         -- "type<US>id" (activity.model.object_key)
+);
+CREATE INDEX IF NOT EXISTS activity_objects_by_key ON activity_objects (object_key, sequence);
+CREATE INDEX IF NOT EXISTS activity_objects_by_type ON activity_objects (object_type, sequence);
 
 CREATE TABLE IF NOT EXISTS activity_totals (
     scope TEXT PRIMARY KEY,         -- "all" or "service:<id>"
@@ -43,8 +50,10 @@ COLUMNS = {
     "service_id": "c.service_id", "subject_id": "c.subject_id",
     "subject_type": "c.subject_type", "ip_address": "c.ip_address",
     "timestamp": "c.timestamp", "sequence": "c.sequence",
-    "object_types": sql.Column("c.object_types", "array"),
-    "object_keys": sql.Column("c.object_keys", "array"),
+    "object_types": sql.Column("activity_objects.object_type", "related",
+                               ("c.sequence", "sequence")),
+    "object_keys": sql.Column("activity_objects.object_key", "related",
+                              ("c.sequence", "sequence")),
 }
 
 
@@ -73,15 +82,16 @@ class CommitTables:
         with self.write() as db:
             cursor = db.conn.execute(
                 "INSERT INTO activity_commits (service_id, subject_id, subject_type, subject, "
-                "objects, object_types, object_keys, ip_address, timestamp, events) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "objects, ip_address, timestamp, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (new.service_id, new.subject.id, fields["subject_type"],
                  json.dumps(new.subject.__dict__), json.dumps([o.__dict__ for o in new.objects]),
-                 json.dumps(fields["object_types"]), json.dumps(fields["object_keys"]),
                  new.ip_address, new.timestamp, json.dumps(list(new.events))))
+            sequence = cursor.lastrowid
+            db.conn.executemany(
+                "INSERT INTO activity_objects (sequence, object_type, object_key) VALUES (?, ?, ?)",
+                sorted({(sequence, o.type, object_key(o.type, o.id)) for o in new.objects}))
             _bump(db, "all")
             _bump(db, "service:" + new.service_id)
-            sequence = cursor.lastrowid
         return Commit(**new.__dict__, sequence=sequence)
 
     def list_commits(self, service_id: str | None, where: Node, order: str,
