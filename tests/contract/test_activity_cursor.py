@@ -3,9 +3,11 @@ store `pagination.total`, ask `order=asc&offset=<total>` later, get exactly the 
 from __future__ import annotations
 
 import pytest
+from moto import mock_aws
 
-from chalicelib.query.ast import EVERYTHING
 from activity_factories import add, commit, messages
+from chalicelib.query.ast import EVERYTHING
+from conftest import make_store
 
 
 def test_offset_total_returns_exactly_the_commits_added_since(store):
@@ -45,11 +47,17 @@ def test_total_equals_rows_reachable_by_offset(store):
     assert page.total == 4 and len(page.items) == 1
 
 
-def test_dynamodb_writer_that_loses_a_race_retries_behind_the_winner(store):
+@pytest.fixture
+def dynamo_store(tmp_path):
+    """DynamoDB alone: its optimistic write path has no SQLite counterpart."""
+    with mock_aws():
+        yield make_store("dynamodb", tmp_path)
+
+
+def test_dynamodb_writer_that_loses_a_race_retries_behind_the_winner(dynamo_store):
     """A concurrent commit lands between reading the service counter and writing:
     the loser retries with a new, larger sequence, so sequence order = commit order."""
-    if not hasattr(store, "_reserve_sequence"):
-        pytest.skip("DynamoDB's optimistic write path")
+    store = dynamo_store
     reserve = store._reserve_sequence
     state = {"raced": False}
 
