@@ -16,6 +16,7 @@ from .model import (MAX_OBJECTS_PER_COMMIT, OBJECT_TYPES, SUBJECT_TYPES, Entity,
 
 DEFAULT_LIMIT = 1000           # documents 003 and 004
 DEFAULT_CSV_LIMIT = 10000      # PE 3.8 docs: the CSV default (pe-clients.md 3.2)
+MAX_INTEGER = 10 ** 15         # keeps offset + limit inside SQLite's integers and our sort keys
 QUERY_ITEM_KEYS = {"subject_id", "subject_type", "object_type", "object_id", "ip_address",
                    "start", "end"}
 
@@ -40,8 +41,10 @@ def _missing(parameter: str, msg: str) -> ApiError:
 def _paging(param: Callable[[str], str | None], default_limit: int) -> tuple[str, int, int]:
     try:
         order = paging.order("order", param("order"), default=paging.DESC)
-        limit = paging.integer("limit", param("limit"), default=default_limit, minimum=1)
-        offset = paging.integer("offset", param("offset"), default=0, minimum=0)
+        limit = paging.integer("limit", param("limit"), default=default_limit, minimum=1,
+                               maximum=MAX_INTEGER)
+        offset = paging.integer("offset", param("offset"), default=0, minimum=0,
+                                maximum=MAX_INTEGER)
     except paging.InvalidParameter as error:
         raise invalid(error.name, error.value, str(error)) from None
     return order, limit, offset

@@ -136,6 +136,7 @@ def test_v2_csv_adds_ip_address_column(client):
     ("/activity-api/v2/events?limit=0", "limit"),
     ("/activity-api/v2/events?limit=ten", "limit"),
     ("/activity-api/v2/events?offset=-3", "offset"),
+    ("/activity-api/v2/events?limit=99999999999999999999999", "limit"),
     ("/activity-api/v2/events?query=" + quote('{"subject_id": "x"}'), "query"),
     ("/activity-api/v2/events?query=" + quote("[1, 2]"), "query"),
     ("/activity-api/v2/events?query=not-json", "query"),
