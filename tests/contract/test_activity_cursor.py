@@ -2,12 +2,8 @@
 store `pagination.total`, ask `order=asc&offset=<total>` later, get exactly the new commits."""
 from __future__ import annotations
 
-import pytest
-from moto import mock_aws
-
 from activity_factories import add, commit, messages
 from chalicelib.query.ast import EVERYTHING
-from conftest import make_store
 
 
 def test_offset_total_returns_exactly_the_commits_added_since(store):
@@ -45,32 +41,3 @@ def test_total_equals_rows_reachable_by_offset(store):
     add(store, *(commit(message=f"m{i}") for i in range(4)))
     page = store.list_commits("classifier", EVERYTHING, "asc", 2, 3)
     assert page.total == 4 and len(page.items) == 1
-
-
-@pytest.fixture
-def dynamo_store(tmp_path):
-    """DynamoDB alone: its optimistic write path has no SQLite counterpart."""
-    with mock_aws():
-        yield make_store("dynamodb", tmp_path)
-
-
-def test_dynamodb_writer_that_loses_a_race_retries_behind_the_winner(dynamo_store):
-    """A concurrent commit lands between reading the service counter and writing:
-    the loser retries with a new, larger sequence, so sequence order = commit order."""
-    store = dynamo_store
-    reserve = store._reserve_sequence
-    state = {"raced": False}
-
-    def racing_reserve():
-        if not state["raced"]:
-            state["raced"] = True
-            store._reserve_sequence = reserve
-            store.add_commit(commit(message="winner"))
-            store._reserve_sequence = racing_reserve
-        return reserve()
-
-    store._reserve_sequence = racing_reserve
-    loser = store.add_commit(commit(message="loser"))
-    page = store.list_commits("classifier", EVERYTHING, "asc", 10, 0)
-    assert messages(page) == ["winner", "loser"] and page.total == 2
-    assert page.items[1].sequence == loser.sequence > page.items[0].sequence

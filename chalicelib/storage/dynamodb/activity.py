@@ -26,7 +26,7 @@ from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, 
                                record)
 from ...paging import Page
 from ...query.ast import EVERYTHING, And, In, Node, Or, all_of, any_of, conjuncts
-from ...query.dynamodb import AccessPath, plan
+from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
 from .client import attempts, is_lost_race
 from .codec import from_item, to_item, to_value
 from .runner import Runner
@@ -157,7 +157,8 @@ class CommitItems:
                      limit: int, offset: int) -> Page[Commit]:
         if where == EVERYTHING and service_id is not None:
             return self._service_slice(service_id, order, limit, offset)
-        node = full_filter(service_id, where)
+        node = full = full_filter(service_id, where)
+        services = [service_id]
         if service_id is None:
             services = self._services()
             if not services:
@@ -168,7 +169,12 @@ class CommitItems:
             node = any_of(*(all_of(registry, b) for b in node.terms)) if isinstance(node, Or) \
                 else all_of(registry, node)
         query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
-        assert not query_plan.is_scan, "every activity filter has a keyed path"
+        if query_plan.is_scan:
+            # More branches x services than plan() fans out to: read every service
+            # partition with the whole filter (still Queries, never a Scan).
+            filter_node, residual = split(full, ATTRIBUTES, ARRAY_FIELDS)
+            query_plan = Plan(tuple(KeyQuery(PATHS[-1], "SVC#" + s) for s in services),
+                              filter_node, residual)
         runner = Runner(self.client, self._activity_table, ATTRIBUTES, ARRAY_FIELDS)
         options = {"descending": order == "desc", "order_key": lambda r: r["sequence"],
                    "identity": lambda r: r["sequence"], "consistent": True}
