@@ -199,9 +199,9 @@ def new_commit(body: object, *, version: int, now: str) -> NewCommit:
     if not isinstance(service, dict) or not isinstance(service.get("id"), str) \
             or not service["id"].strip():
         raise _malformed("'commit.service.id' is required", key="commit.service.id")
+    # Any subject/object type is stored: producers outside document 003's lists
+    # (e.g. puppetserver's CA) must not lose their commits.
     subject = _entity("commit.subject", commit.get("subject"))
-    if subject.type is not None:
-        _choice("commit.subject.type", subject.type, SUBJECT_TYPES)
     if version == 1:
         raw_objects = [commit["object"]] if "object" in commit else commit.get("objects")
     else:
