@@ -1,6 +1,8 @@
 """Activity service routes (`/activity-api`, documents 003 and 004): parse, call the store, format."""
 from __future__ import annotations
 
+import json
+
 from chalice import Blueprint, Response
 
 from .. import http, timestamps
@@ -44,14 +46,35 @@ def v1_events_csv():
     return _csv(_page(parsing.v1_listing(_param, _param_list, csv=True)), 1)
 
 
+def _v2_param():
+    """Document 004: v2 parameters come in the URL or in a JSON body; the URL wins."""
+    raw = _request().raw_body
+    if not raw:
+        return _param
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise parsing.invalid("body", None, "The request body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise parsing.invalid("body", None, "The request body must be a JSON object")
+
+    def param(name):
+        value = _param(name)
+        if value is None and body.get(name) is not None:
+            found = body[name]
+            value = found if isinstance(found, str) else json.dumps(found)
+        return value
+    return param
+
+
 @blueprint.route("/v2/events", methods=["GET"], content_types=http.ANY_CONTENT)
 def v2_events():
-    return http.json_response(views.v2_page(_page(parsing.v2_listing(_param))))
+    return http.json_response(views.v2_page(_page(parsing.v2_listing(_v2_param()))))
 
 
 @blueprint.route("/v2/events.csv", methods=["GET"], content_types=http.ANY_CONTENT)
 def v2_events_csv():
-    return _csv(_page(parsing.v2_listing(_param, csv=True)), 2)
+    return _csv(_page(parsing.v2_listing(_v2_param(), csv=True)), 2)
 
 
 def _submit(version: int):

@@ -179,3 +179,14 @@ def test_non_json_write_is_400(client):
     response = client.http.post("/activity-api/v2/events", body="{nope",
                                 headers={"Content-Type": "application/json"})
     assert response.status_code == 400
+
+
+def test_v2_parameters_in_a_json_body(client):
+    post(client, group_commit("mine", subject="me"))
+    post(client, group_commit("theirs", subject="them"))
+    response = client.http.get("/activity-api/v2/events",
+                               body=json.dumps({"query": [{"subject_id": "me"}], "limit": 5}),
+                               headers={"Content-Type": "application/json"})
+    body = json.loads(response.body)
+    assert [c["events"][0]["message"] for c in body["commits"]] == ["mine"]
+    assert body["pagination"] == {"total": 1, "limit": 5, "offset": 0}
