@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, full_filter,
                                record)
 from ...paging import Page
-from ...query.ast import EVERYTHING, And, In, Node, Or, all_of, any_of, conjuncts
+from ...query.ast import EVERYTHING, In, Node, Or, all_of, any_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
 from .client import attempts, is_lost_race
 from .codec import from_item, to_item, to_value
