@@ -28,7 +28,7 @@ TIMES = ("2019-11-01T00:00:00Z", "2019-11-15T12:00:00Z", "2019-12-01T00:00:00Z",
 commits = st.lists(st.tuples(
     st.sampled_from(SERVICES), st.sampled_from(SUBJECTS),
     st.lists(st.sampled_from(OBJECTS), min_size=1, max_size=2, unique=True),
-    st.sampled_from(IPS), st.sampled_from(TIMES)), max_size=8)
+    st.sampled_from(IPS), st.sampled_from(TIMES)), min_size=2, max_size=8)
 
 query_items = st.one_of(
     st.builds(lambda s: {"subject_id": s}, st.sampled_from(SUBJECTS)),
@@ -81,7 +81,7 @@ def dynamodb():
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(commits, st.lists(queries, min_size=1, max_size=4))
+@given(commits, st.lists(queries, min_size=4, max_size=8))
 def test_adapters_agree_with_the_reference_evaluator(dynamodb, specs, query_list):
     with tempfile.TemporaryDirectory() as directory:
         sqlite_store = SqliteStorage(f"{directory}/events.db")
