@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from .. import timestamps
+from ..activity.demo import load_activity
 from ..orchestrator.model import NewJob, NewJobEvent
 
 START = datetime(2016, 5, 5, 19, 50, 0, tzinfo=timezone.utc)
@@ -52,4 +53,5 @@ def is_empty(store) -> bool:
 def load(store) -> dict[str, int]:
     from ..puppetdb.demo import load_puppetdb
     return {"orchestrator events": load_orchestrator(store),
-            "puppetdb events": load_puppetdb(store)}
+            "puppetdb events": load_puppetdb(store),
+            "activity commits": load_activity(store)}

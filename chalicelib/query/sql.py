@@ -17,7 +17,12 @@ from .ast import And, Compare, Contains, In, IsNull, Match, Node, Not, Or
 @dataclass(frozen=True)
 class Column:
     expression: str          # SQL expression, e.g. "e.certname"
-    kind: str = "scalar"     # "scalar" or "array" (a JSON array in a TEXT column)
+    kind: str = "scalar"     # "scalar", "array" (a JSON array in a TEXT column) or "related"
+    # kind "related": the values are rows of another table (an indexed one-to-many
+    # side table); `expression` is "table.column" and `link` is (outer key expression,
+    # the table's column holding it), compiled to `outer IN (SELECT fk FROM table WHERE test)`
+    # so SQLite can use the side table's index on the column.
+    link: tuple[str, str] | None = None
 
 
 def column(spec: str | Column) -> Column:
@@ -40,6 +45,11 @@ def _compile(node: Node, columns, params: list) -> str:
     col = column(columns[node.field])
     if isinstance(node, IsNull):
         return f"({col.expression} IS {'' if node.null else 'NOT '}NULL)"
+    if col.kind == "related":
+        table = col.expression.split(".", 1)[0]
+        outer, foreign = col.link
+        test = _scalar_test(node, col.expression, params)
+        return f"({outer} IN (SELECT {foreign} FROM {table} WHERE {test}))"
     if col.kind == "array":
         test = _scalar_test(node, "je.value", params)
         return (f"({col.expression} IS NOT NULL AND EXISTS "

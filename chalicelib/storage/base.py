@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
+from ..activity.model import Commit, NewCommit
 from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
 from ..paging import Page
 from ..puppetdb.model import Report
@@ -51,5 +52,16 @@ class PuppetdbEventStore(Protocol):
         ascending, as PostgreSQL), sliced; `total` counts before paging."""
 
 
-class Storage(JobStore, PuppetdbEventStore, Protocol):
+class ActivityStore(Protocol):
+    def add_commit(self, commit: NewCommit) -> Commit:
+        """Store a commit atomically under the next submission sequence (strictly
+        increasing in commit order; per service on DynamoDB, see docs/dynamodb.md)."""
+
+    def list_commits(self, service_id: str | None, where: Node, order: str,
+                     limit: int, offset: int) -> Page[Commit]:
+        """Commits of a service (None: every service) matching `where` (fields:
+        activity.model.FIELDS), by sequence; `total` counts every match."""
+
+
+class Storage(JobStore, PuppetdbEventStore, ActivityStore, Protocol):
     """Everything the routes need from a backend."""

@@ -1,12 +1,12 @@
 """The DynamoDB adapter (the cloud; moto in tests)."""
 from __future__ import annotations
 
-from . import orchestrator, puppetdb
+from . import activity, orchestrator, puppetdb
 from .client import make_client
 from .tables import TABLES, create_tables
 
 
-class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems):
+class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems, activity.CommitItems):
     def __init__(self, table_prefix: str, client=None):
         self.table_prefix = table_prefix
         self.client = client or make_client()

@@ -86,7 +86,14 @@ PDB_EVENTS = TableSpec(
 # ("CERTNAMES", certname).
 PDB_REPORTS = TableSpec(name="pdb-reports")
 
-TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS)
+# Activity service: commits by service partition, copies per object and object
+# type, a subject index, and counters (docs/dynamodb.md, "Activity service").
+ACTIVITY = TableSpec(
+    name="activity",
+    indexes=(Index("activity-by-subject", ("subject_key", "S"), ("order_key", "S")),),
+)
+
+TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, ACTIVITY)
 
 
 def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:

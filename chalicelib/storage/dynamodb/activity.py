@@ -1,0 +1,215 @@
+"""Activity-service commits in DynamoDB (table `activity`).
+
+Items (docs/dynamodb.md, "Activity service"):
+  COUNTER / SEQUENCE            value: the last global sequence handed out
+  COUNTER / ALL                 value: commits of every service (unfiltered total)
+  COUNTER / SVC#<service>       value: commits of the service = its last service_seq;
+                                these items are also the registry of service ids
+  SVC#<service> / SEQ#<service_seq>    the commit (subject_key -> GSI activity-by-subject)
+  OBJ#<type><US><id> / <sequence>      a copy per object, for object_id filters
+  OBJT#<type> / <sequence>             a copy per object type, for object_type filters
+
+Write: read the service counter, reserve a global sequence (atomic ADD), then one
+transaction that moves the service counter from n to n+1 (conditional), adds 1 to
+ALL and puts the commit and its copies. A lost race retries with a new sequence.
+Because the sequence is reserved after reading n, a commit holding service_seq n+1
+always has a larger global sequence than the one holding n: within a service,
+sequence order is commit order, so `order=asc&offset=<total>` is append-only.
+"""
+from __future__ import annotations
+
+import json
+
+from botocore.exceptions import ClientError
+
+from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, full_filter,
+                               record)
+from ...paging import Page
+from ...query.ast import EVERYTHING, In, Node, Or, all_of, any_of, conjuncts
+from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
+from .client import attempts, is_lost_race
+from .codec import from_item, to_item, to_value
+from .runner import Runner
+
+COUNTER = "COUNTER"
+WIDTH = 15
+ATTRIBUTES = {name: name for name in FIELDS}
+
+# Best first: object and subject keys are more selective than a whole service.
+PATHS = (
+    AccessPath("by-object", None, "PK", ("object_keys",), "OBJ#{object_keys}"),
+    AccessPath("by-subject", "activity-by-subject", "subject_key", ("subject_id",),
+               "SUBJ#{subject_id}"),
+    AccessPath("by-object-type", None, "PK", ("object_types",), "OBJT#{object_types}"),
+    AccessPath("by-service", None, "PK", ("service_id",), "SVC#{service_id}"),
+)
+
+
+def _padded(number: int) -> str:
+    return f"{number:0{WIDTH}d}"
+
+
+def _commit_attributes(new: NewCommit, sequence: int) -> dict:
+    return {**record(new, sequence),
+            "subject": json.dumps(new.subject.__dict__),
+            "objects": json.dumps([o.__dict__ for o in new.objects]),
+            "events": json.dumps(list(new.events))}
+
+
+def _entity(data: dict) -> Entity:
+    return Entity(data["id"], data.get("name"), data.get("type"))
+
+
+def _commit(item: dict) -> Commit:
+    return Commit(service_id=item["service_id"], subject=_entity(json.loads(item["subject"])),
+                  objects=tuple(_entity(o) for o in json.loads(item["objects"])),
+                  timestamp=item["timestamp"], events=tuple(json.loads(item["events"])),
+                  ip_address=item.get("ip_address"), sequence=item["sequence"])
+
+
+def _distribute(node: Node) -> Node:
+    """And(a, Or(b, c)) -> Or(And(a, b), And(a, c)), so each branch can be keyed."""
+    terms = list(conjuncts(node))
+    ors = [t for t in terms if isinstance(t, Or)]
+    if not ors:
+        return node
+    first = ors[0]
+    rest = [t for t in terms if t is not first]
+    return any_of(*(all_of(branch, *rest) for branch in first.terms))
+
+
+class CommitItems:
+    """The activity part of the DynamoDB adapter (mixed into DynamoStorage)."""
+
+    @property
+    def _activity_table(self) -> str:
+        return self.table_name("activity")
+
+    def _activity_counter(self, name: str) -> int:
+        response = self.client.get_item(TableName=self._activity_table, ConsistentRead=True,
+                                        Key={"PK": {"S": COUNTER}, "SK": {"S": name}})
+        return from_item(response.get("Item", {})).get("value", 0)
+
+    def _reserve_sequence(self) -> int:
+        response = self.client.update_item(
+            TableName=self._activity_table, Key={"PK": {"S": COUNTER}, "SK": {"S": "SEQUENCE"}},
+            UpdateExpression="ADD #v :one", ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":one": to_value(1)}, ReturnValues="UPDATED_NEW")
+        return from_item(response["Attributes"])["value"]
+
+    def add_commit(self, new: NewCommit) -> Commit:
+        table = self._activity_table
+        service_counter = "SVC#" + new.service_id
+        for _ in attempts():
+            current = self._activity_counter(service_counter)
+            sequence = self._reserve_sequence()     # after reading `current`: see module doc
+            attributes = _commit_attributes(new, sequence)
+            order_key = _padded(sequence)
+            commit_item = to_item({**attributes, "PK": "SVC#" + new.service_id,
+                                   "SK": "SEQ#" + _padded(current + 1),
+                                   "service_seq": current + 1, "order_key": order_key,
+                                   "subject_key": "SUBJ#" + new.subject.id})
+            copies = [f"OBJ#{k}" for k in attributes["object_keys"]] + \
+                     [f"OBJT#{t}" for t in attributes["object_types"]]
+            items = [
+                {"Update": {
+                    "TableName": table,
+                    "Key": {"PK": {"S": COUNTER}, "SK": {"S": service_counter}},
+                    "UpdateExpression": "SET #v = :next",
+                    "ConditionExpression": "attribute_not_exists(#v)" if current == 0
+                    else "#v = :current",
+                    "ExpressionAttributeNames": {"#v": "value"},
+                    "ExpressionAttributeValues": {":next": to_value(current + 1),
+                                                  **({} if current == 0 else
+                                                     {":current": to_value(current)})}}},
+                {"Update": {
+                    "TableName": table, "Key": {"PK": {"S": COUNTER}, "SK": {"S": "ALL"}},
+                    "UpdateExpression": "ADD #v :one", "ExpressionAttributeNames": {"#v": "value"},
+                    "ExpressionAttributeValues": {":one": to_value(1)}}},
+                {"Put": {"TableName": table, "Item": commit_item,
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+            ] + [{"Put": {"TableName": table,
+                          "Item": to_item({**attributes, "PK": pk, "SK": order_key,
+                                           "order_key": order_key})}}
+                 for pk in copies]
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if is_lost_race(error):
+                    continue
+                raise
+            return Commit(**new.__dict__, sequence=sequence)
+
+    def _services(self) -> list[str]:
+        found = []
+        arguments = {"TableName": self._activity_table, "ConsistentRead": True,
+                     "KeyConditionExpression": "PK = :pk AND begins_with(SK, :svc)",
+                     "ExpressionAttributeValues": {":pk": {"S": COUNTER}, ":svc": {"S": "SVC#"}},
+                     "ProjectionExpression": "SK"}
+        while True:
+            response = self.client.query(**arguments)
+            found += [item["SK"]["S"][len("SVC#"):] for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def list_commits(self, service_id: str | None, where: Node, order: str,
+                     limit: int, offset: int) -> Page[Commit]:
+        if where == EVERYTHING and service_id is not None:
+            return self._service_slice(service_id, order, limit, offset)
+        node = full = full_filter(service_id, where)
+        services = [service_id]
+        if service_id is None:
+            services = self._services()
+            if not services:
+                return Page([], 0, limit, offset)
+            # Every branch may read a service partition; keyed branches use their own path.
+            registry = In("service_id", tuple(services))
+            node = _distribute(node)
+            node = any_of(*(all_of(registry, b) for b in node.terms)) if isinstance(node, Or) \
+                else all_of(registry, node)
+        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        if query_plan.is_scan:
+            # More branches x services than plan() fans out to: read every service
+            # partition with the whole filter (still Queries, never a Scan).
+            filter_node, residual = split(full, ATTRIBUTES, ARRAY_FIELDS)
+            query_plan = Plan(tuple(KeyQuery(PATHS[-1], "SVC#" + s) for s in services),
+                              filter_node, residual)
+        runner = Runner(self.client, self._activity_table, ATTRIBUTES, ARRAY_FIELDS)
+        options = {"descending": order == "desc", "order_key": lambda r: r["sequence"],
+                   "identity": lambda r: r["sequence"], "consistent": True}
+        records = runner.page(query_plan, offset, limit, **options)
+        if where == EVERYTHING:
+            total = self._activity_counter("ALL")
+        else:
+            total = runner.count(query_plan, **options)
+        return Page([_commit(r) for r in records], total, limit, offset)
+
+    def _service_slice(self, service_id: str, order: str, limit: int, offset: int) -> Page[Commit]:
+        """Unfiltered listing of one service: service_seq runs 1..total without gaps,
+        so the page is a key range (no items skipped) and matches the total read first."""
+        total = self._activity_counter("SVC#" + service_id)
+        if order == "asc":
+            low, high = offset + 1, min(offset + limit, total)
+        else:
+            low, high = max(1, total - offset - limit + 1), total - offset
+        if low > high:
+            return Page([], total, limit, offset)
+        response = self.client.query(
+            TableName=self._activity_table, ConsistentRead=True,
+            ScanIndexForward=order == "asc",
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":pk": {"S": "SVC#" + service_id},
+                                       ":lo": {"S": "SEQ#" + _padded(low)},
+                                       ":hi": {"S": "SEQ#" + _padded(high)}})
+        items = response.get("Items", [])
+        while "LastEvaluatedKey" in response:       # pages of more than 1 MB
+            response = self.client.query(
+                TableName=self._activity_table, ConsistentRead=True,
+                ScanIndexForward=order == "asc", ExclusiveStartKey=response["LastEvaluatedKey"],
+                KeyConditionExpression="PK = :pk AND SK BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={":pk": {"S": "SVC#" + service_id},
+                                           ":lo": {"S": "SEQ#" + _padded(low)},
+                                           ":hi": {"S": "SEQ#" + _padded(high)}})
+            items += response.get("Items", [])
+        return Page([_commit(from_item(i)) for i in items], total, limit, offset)

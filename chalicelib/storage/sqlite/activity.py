@@ -1,0 +1,116 @@
+"""Activity-service commits in SQLite.
+
+`sequence` is the submission order: AUTOINCREMENT inside the write lock, so it
+only grows and is never reused, and ascending order with an offset is an
+append-only cursor (DESIGN.md "Activity service"). Totals of unfiltered listings
+come from `activity_totals`, updated in the commit's transaction; filtered ones
+are COUNT queries in the same snapshot as the page.
+"""
+from __future__ import annotations
+
+import json
+
+from ...activity.model import Commit, Entity, NewCommit, full_filter, object_key, record
+from ...paging import Page
+from ...query import sql
+from ...query.ast import EVERYTHING, Node
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS activity_commits (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,  -- submission order, never reused
+    service_id TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    subject_type TEXT NOT NULL,
+    subject TEXT NOT NULL,          -- JSON {id, name, type}
+    objects TEXT NOT NULL,          -- JSON [{id, name, type}]
+    ip_address TEXT,
+    timestamp TEXT NOT NULL,        -- stored form; filtered by start/end/after
+    events TEXT NOT NULL            -- JSON array, as submitted
+);
+CREATE INDEX IF NOT EXISTS activity_by_service ON activity_commits (service_id, sequence);
+CREATE INDEX IF NOT EXISTS activity_by_subject ON activity_commits (subject_id, sequence);
+CREATE INDEX IF NOT EXISTS activity_by_timestamp ON activity_commits (timestamp);
+
+-- One row per object of a commit: the indexed side of object_type/object_id filters.
+CREATE TABLE IF NOT EXISTS activity_objects (
+    sequence INTEGER NOT NULL REFERENCES activity_commits (sequence),
+    object_type TEXT NOT NULL,
+    object_key TEXT NOT NULL         -- "type<US>id" (activity.model.object_key)
+);
+CREATE INDEX IF NOT EXISTS activity_objects_by_key ON activity_objects (object_key, sequence);
+CREATE INDEX IF NOT EXISTS activity_objects_by_type ON activity_objects (object_type, sequence);
+
+CREATE TABLE IF NOT EXISTS activity_totals (
+    scope TEXT PRIMARY KEY,         -- "all" or "service:<id>"
+    total INTEGER NOT NULL
+);
+"""
+
+COLUMNS = {
+    "service_id": "c.service_id", "subject_id": "c.subject_id",
+    "subject_type": "c.subject_type", "ip_address": "c.ip_address",
+    "timestamp": "c.timestamp", "sequence": "c.sequence",
+    "object_types": sql.Column("activity_objects.object_type", "related",
+                               ("c.sequence", "sequence")),
+    "object_keys": sql.Column("activity_objects.object_key", "related",
+                              ("c.sequence", "sequence")),
+}
+
+
+def _entity(data: dict) -> Entity:
+    return Entity(data["id"], data.get("name"), data.get("type"))
+
+
+def _commit(row) -> Commit:
+    (sequence, service_id, subject, objects, ip_address, timestamp, events) = row
+    return Commit(service_id=service_id, subject=_entity(json.loads(subject)),
+                  objects=tuple(_entity(o) for o in json.loads(objects)),
+                  timestamp=timestamp, events=tuple(json.loads(events)),
+                  ip_address=ip_address, sequence=sequence)
+
+
+def _bump(db, scope: str) -> None:
+    db.conn.execute("INSERT INTO activity_totals (scope, total) VALUES (?, 1) "
+                    "ON CONFLICT (scope) DO UPDATE SET total = total + 1", (scope,))
+
+
+class CommitTables:
+    """The activity part of the SQLite adapter (mixed into SqliteStorage)."""
+
+    def add_commit(self, new: NewCommit) -> Commit:
+        fields = record(new, sequence=0)
+        with self.write() as db:
+            cursor = db.conn.execute(
+                "INSERT INTO activity_commits (service_id, subject_id, subject_type, subject, "
+                "objects, ip_address, timestamp, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (new.service_id, new.subject.id, fields["subject_type"],
+                 json.dumps(new.subject.__dict__), json.dumps([o.__dict__ for o in new.objects]),
+                 new.ip_address, new.timestamp, json.dumps(list(new.events))))
+            sequence = cursor.lastrowid
+            db.conn.executemany(
+                "INSERT INTO activity_objects (sequence, object_type, object_key) VALUES (?, ?, ?)",
+                sorted({(sequence, o.type, object_key(o.type, o.id)) for o in new.objects}))
+            _bump(db, "all")
+            _bump(db, "service:" + new.service_id)
+        return Commit(**new.__dict__, sequence=sequence)
+
+    def list_commits(self, service_id: str | None, where: Node, order: str,
+                     limit: int, offset: int) -> Page[Commit]:
+        clause, params = sql.where(full_filter(service_id, where), COLUMNS)
+        direction = "DESC" if order == "desc" else "ASC"
+        with self.snapshot() as db:
+            rows = db.conn.execute(
+                "SELECT c.sequence, c.service_id, c.subject, c.objects, c.ip_address, "
+                f"c.timestamp, c.events FROM activity_commits AS c WHERE {clause} "
+                f"ORDER BY c.sequence {direction} LIMIT ? OFFSET ?",
+                params + [limit, offset]).fetchall()
+            if where == EVERYTHING:
+                scope = "all" if service_id is None else "service:" + service_id
+                found = db.conn.execute("SELECT total FROM activity_totals WHERE scope = ?",
+                                        (scope,)).fetchone()
+                total = found[0] if found else 0
+            else:
+                total = db.conn.execute(
+                    f"SELECT COUNT(*) FROM activity_commits AS c WHERE {clause}",
+                    params).fetchone()[0]
+        return Page([_commit(r) for r in rows], total, limit, offset)
