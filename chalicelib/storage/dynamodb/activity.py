@@ -27,11 +27,12 @@ from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, 
 from ...paging import Page
 from ...query.ast import EVERYTHING, In, Node, Or, all_of, any_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
+from . import counters
 from .client import attempts, is_lost_race
 from .codec import from_item, to_item, to_value
 from .runner import Runner
 
-COUNTER = "COUNTER"
+COUNTER = counters.COUNTER
 WIDTH = 15
 ATTRIBUTES = {name: name for name in FIELDS}
 
@@ -86,16 +87,10 @@ class CommitItems:
         return self.table_name("activity")
 
     def _activity_counter(self, name: str) -> int:
-        response = self.client.get_item(TableName=self._activity_table, ConsistentRead=True,
-                                        Key={"PK": {"S": COUNTER}, "SK": {"S": name}})
-        return from_item(response.get("Item", {})).get("value", 0)
+        return counters.read(self.client, self._activity_table, name)
 
     def _reserve_sequence(self) -> int:
-        response = self.client.update_item(
-            TableName=self._activity_table, Key={"PK": {"S": COUNTER}, "SK": {"S": "SEQUENCE"}},
-            UpdateExpression="ADD #v :one", ExpressionAttributeNames={"#v": "value"},
-            ExpressionAttributeValues={":one": to_value(1)}, ReturnValues="UPDATED_NEW")
-        return from_item(response["Attributes"])["value"]
+        return counters.reserve(self.client, self._activity_table, "SEQUENCE", 1)
 
     def add_commit(self, new: NewCommit) -> Commit:
         table = self._activity_table

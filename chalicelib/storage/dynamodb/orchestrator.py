@@ -19,11 +19,12 @@ from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, 
 from ...paging import Page
 from ...query.ast import Node
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, split
+from . import counters
 from .client import attempts, is_lost_race
 from .codec import from_item, to_item, to_value
 from .runner import Runner
 
-COUNTER = "COUNTER"
+COUNTER = counters.COUNTER
 ID_WIDTH = 12
 SEPARATOR = "\x00"   # sorts below every other character, so "a" < "a!" as in SQL
 
@@ -115,9 +116,7 @@ class JobItems:
         return self.table_name("jobs")
 
     def _counter(self, name: str) -> int:
-        response = self.client.get_item(TableName=self._jobs_table, ConsistentRead=True,
-                                        Key={"PK": {"S": COUNTER}, "SK": {"S": name}})
-        return from_item(response.get("Item", {})).get("value", 0)
+        return counters.read(self.client, self._jobs_table, name)
 
     def create_job(self, new: NewJob) -> Job:
         # Gap-free numbering: the counter moves only together with the job it numbers.
@@ -187,11 +186,7 @@ class JobItems:
                              details=e.details, message=e.message) for i, e in stored]
 
     def _reserve_event_ids(self, count: int) -> int:
-        response = self.client.update_item(
-            TableName=self._jobs_table, Key={"PK": {"S": COUNTER}, "SK": {"S": "events"}},
-            UpdateExpression="ADD #v :n", ExpressionAttributeNames={"#v": "value"},
-            ExpressionAttributeValues={":n": to_value(count)}, ReturnValues="UPDATED_NEW")
-        return from_item(response["Attributes"])["value"]
+        return counters.reserve(self.client, self._jobs_table, "events", count)
 
     def _nodes(self, number: int, names: set[str]) -> dict[str, JobNode]:
         found: dict[str, JobNode] = {}
