@@ -80,3 +80,11 @@ def served(request, tmp_path_factory, moto_server):
     yield base
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def http(served):
+    """The session every e2e test talks through: it carries the credentials the
+    server expects (one place to set them for every test)."""
+    with requests.Session() as session:
+        yield session
