@@ -16,9 +16,13 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
+import boto3
 import pytest
 import requests
 
@@ -48,10 +52,10 @@ def _tools() -> dict[str, str]:
     return found
 
 
-def session_for(base_url: str, env: dict) -> requests.Session:
-    """The one session every read of this module goes through (shared contract 1)."""
+def session_for(base_url: str, store_kind: str, env: dict) -> requests.Session:
+    """The one session every read of the service goes through (shared contract 1)."""
     authorised = getattr(e2e, "authorised_session", None)
-    return authorised(base_url, "sqlite", env) if authorised else requests.Session()
+    return authorised(base_url, store_kind, env) if authorised else requests.Session()
 
 
 # --- a throw-away CA, a server certificate for 127.0.0.1 and a client certificate ----
@@ -162,16 +166,43 @@ reports = puppetdb
         env=env, capture_output=True, text=True)
 
 
+class PuppetRun(NamedTuple):
+    base: str                      # the chalice local behind the front
+    http: requests.Session         # the one session reads go through
+    run: subprocess.CompletedProcess
+    access_log: str                # the front's log: method, uri, status, verify, DN
+
+
 @pytest.fixture(scope="module")
-def puppet_run(tmp_path_factory):
-    """Runs Puppet once through the TLS front; yields (base URL of chalice, session, run,
-    the front's access log)."""
-    tools = _tools()
-    tmp = tmp_path_factory.mktemp("puppetrun")
-    pki = make_pki(tmp / "pki")
-    env = {"EVENTS_SQLITE_PATH": str(tmp / "events.db"),
-           "EVENTS_CLIENT_CERT_HEADER": "X-Client-DN", "EVENTS_CERT_ALLOWLIST": CERTNAME}
-    chalice, base = e2e.start_chalice("local", env, tmp)
+def tools() -> dict[str, str]:
+    return _tools()
+
+
+@pytest.fixture(scope="module")
+def pki(tools, tmp_path_factory) -> Path:
+    return make_pki(tmp_path_factory.mktemp("pki") / "ca")
+
+
+def service_env(kind: str, tmp: Path, request) -> tuple[str, dict]:
+    """The stage and environment of a chalice local over `kind` (as conftest's `served`),
+    with the client-certificate settings of shared contract 3."""
+    certificates = {"EVENTS_CLIENT_CERT_HEADER": "X-Client-DN", "EVENTS_CERT_ALLOWLIST": CERTNAME}
+    if kind == "sqlite":
+        return "local", {"EVENTS_SQLITE_PATH": str(tmp / "events.db"), **certificates}
+    moto = request.getfixturevalue("moto_server")
+    requests.post(moto + "/moto-api/reset", timeout=5)
+    from chalicelib.storage.dynamodb import DynamoStorage
+    client = boto3.client("dynamodb", endpoint_url=moto, region_name="us-east-1")
+    DynamoStorage("puppet-events-", client=client).create_tables()   # the prod stage's prefix
+    return "prod", {"AWS_ENDPOINT_URL_DYNAMODB": moto, **certificates}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
+def puppet_run(request, tools, pki, tmp_path_factory) -> Iterator[PuppetRun]:
+    """Puppet runs once through the TLS front into a chalice local over each backend."""
+    tmp = tmp_path_factory.mktemp(f"puppetrun-{request.param}")
+    stage, env = service_env(request.param, tmp, request)
+    chalice, base = e2e.start_chalice(stage, env, tmp)
     try:
         nginx, port = start_nginx(tools["nginx"], tmp, pki, base)
         try:
@@ -179,12 +210,72 @@ def puppet_run(tmp_path_factory):
         finally:
             nginx.terminate()
             nginx.wait(timeout=10)
-        with session_for(base, env) as http:
-            yield base, http, run, (tmp / "nginx-access.log").read_text()
+        with session_for(base, request.param, env) as http:
+            yield PuppetRun(base, http, run, (tmp / "nginx-access.log").read_text())
     finally:
         chalice.terminate()
         chalice.wait(timeout=10)
 
+
+# --- the front itself: only a verified certificate's DN reaches the app ------------------
+
+class EchoClientDN(BaseHTTPRequestHandler):
+    """An upstream that answers with the X-Client-DN header it received."""
+
+    def do_GET(self):
+        body = self.headers.get("X-Client-DN", "(none)").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def front_to_echo(tools, pki, tmp_path_factory) -> Iterator[str]:
+    """The same nginx front in front of EchoClientDN; yields its https URL."""
+    tmp = tmp_path_factory.mktemp("front")
+    echo = ThreadingHTTPServer(("127.0.0.1", 0), EchoClientDN)
+    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    try:
+        nginx, port = start_nginx(tools["nginx"], tmp, pki, f"http://127.0.0.1:{echo.server_port}")
+        try:
+            yield f"https://127.0.0.1:{port}/"
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+    finally:
+        echo.shutdown()
+        echo.server_close()
+
+
+def _through_front(url: str, pki: Path, cert=None, headers=None) -> requests.Response:
+    # Not a read of the service (the upstream is EchoClientDN), so not the module's session.
+    with requests.Session() as session:
+        return session.get(url, verify=str(pki / "ca.pem"), cert=cert, headers=headers, timeout=10)
+
+
+def test_the_front_passes_the_verified_client_certificates_dn(front_to_echo, pki):
+    answer = _through_front(front_to_echo, pki, cert=(str(pki / "client.pem"), str(pki / "client.key")),
+                            headers={"X-Client-DN": "CN=someone-else.example"})
+    assert answer.text == f"CN={CERTNAME}"
+
+
+def test_the_front_drops_a_dn_sent_by_a_client_without_a_certificate(front_to_echo, pki):
+    answer = _through_front(front_to_echo, pki, headers={"X-Client-DN": f"CN={CERTNAME}"})
+    assert answer.status_code == 200 and answer.text == "(none)"
+
+
+def test_the_front_refuses_a_certificate_from_another_ca(front_to_echo, pki, tmp_path):
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", "other.key",
+             "-out", "other.pem", "-subj", f"/CN={CERTNAME}", cwd=tmp_path)
+    answer = _through_front(front_to_echo, pki, cert=(str(tmp_path / "other.pem"), str(tmp_path / "other.key")))
+    assert answer.status_code == 400 and "(none)" not in answer.text
+
+
+# --- the run's events, read back from the service ---------------------------------------
 
 def _events(http: requests.Session, url: str, query: str) -> list[dict]:
     response = http.get(url, params={"query": query}, timeout=10)
@@ -193,7 +284,7 @@ def _events(http: requests.Session, url: str, query: str) -> list[dict]:
 
 
 def test_the_run_fails_on_its_failing_exec_and_submits_its_report(puppet_run):
-    _, _, run, _ = puppet_run
+    run = puppet_run.run
     # --detailed-exitcodes: 4 = failures, 6 = changes and failures
     assert run.returncode in (4, 6), run.stdout + run.stderr
     assert "Could not send report" not in run.stderr, run.stderr
@@ -201,12 +292,11 @@ def test_the_run_fails_on_its_failing_exec_and_submits_its_report(puppet_run):
 
 
 def test_the_report_came_through_the_front_with_a_verified_client_certificate(puppet_run):
-    *_, access_log = puppet_run
-    assert f"POST /pdb/cmd/v1 200 verify=SUCCESS dn=CN={CERTNAME}" in access_log.splitlines()
+    assert f"POST /pdb/cmd/v1 200 verify=SUCCESS dn=CN={CERTNAME}" in puppet_run.access_log.splitlines()
 
 
 def test_the_runs_events_are_queryable_on_experimental_events(puppet_run):
-    base, http, run, _ = puppet_run
+    base, http, run = puppet_run.base, puppet_run.http, puppet_run.run
     events = _events(http, f"{base}/experimental/events", f'["=", "certname", "{CERTNAME}"]')
     by_status = {}
     for event in events:
@@ -224,7 +314,7 @@ def test_the_runs_events_are_queryable_on_experimental_events(puppet_run):
 
 
 def test_failures_skips_and_noops_can_be_asked_for_by_status(puppet_run):
-    base, http, _, _ = puppet_run
+    base, http = puppet_run.base, puppet_run.http
     for status in ("failure", "skipped", "noop"):
         found = _events(http, f"{base}/experimental/events",
                         f'["and", ["=", "certname", "{CERTNAME}"], ["=", "status", "{status}"]]')
@@ -232,7 +322,7 @@ def test_failures_skips_and_noops_can_be_asked_for_by_status(puppet_run):
 
 
 def test_the_runs_events_are_queryable_on_v4_events(puppet_run):
-    base, http, _, _ = puppet_run
+    base, http = puppet_run.base, puppet_run.http
     url = f"{base}/pdb/query/v4/events"
     skip_until_v4_events_are_merged(http, url)
     events = _events(http, url, f'["=", "certname", "{CERTNAME}"]')
