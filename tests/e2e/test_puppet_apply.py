@@ -37,8 +37,8 @@ TERMINUS = Path("/usr/lib/ruby/vendor_ruby/puppet/reports/puppetdb.rb")
 
 
 def _tools() -> dict[str, str]:
-    """puppet and nginx, or a skip (a failure under CI) that names what is missing."""
-    found = {"puppet": shutil.which("puppet"),
+    """puppet, nginx and openssl, or a skip (a failure under CI) naming what is missing."""
+    found = {"puppet": shutil.which("puppet"), "openssl": shutil.which("openssl"),
              "nginx": shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")}
     missing = [f"`{name}`" for name, path in found.items() if not path]
     if not TERMINUS.exists():
@@ -170,6 +170,7 @@ class PuppetRun(NamedTuple):
     base: str                      # the chalice local behind the front
     http: requests.Session         # the one session reads go through
     run: subprocess.CompletedProcess
+    target: Path                   # where the manifest's files go (FACTER_anchor_target)
     access_log: str                # the front's log: method, uri, status, verify, DN
 
 
@@ -211,7 +212,7 @@ def puppet_run(request, tools, pki, tmp_path_factory) -> Iterator[PuppetRun]:
             nginx.terminate()
             nginx.wait(timeout=10)
         with session_for(base, request.param, env) as http:
-            yield PuppetRun(base, http, run, (tmp / "nginx-access.log").read_text())
+            yield PuppetRun(base, http, run, tmp / "target", (tmp / "nginx-access.log").read_text())
     finally:
         chalice.terminate()
         chalice.wait(timeout=10)
@@ -304,10 +305,10 @@ def test_the_runs_events_are_queryable_on_experimental_events(puppet_run):
     assert set(by_status) == {"success", "failure", "skipped", "noop"}, run.stdout + run.stderr
     assert [(e["resource-type"], e["resource-title"]) for e in by_status["failure"]] == [
         ("Exec", "always-fails")]
-    assert [e["resource-title"] for e in by_status["skipped"]] == [
-        str(Path(by_status["skipped"][0]["resource-title"]).parent / "after-failure.txt")]
-    assert [e["resource-title"].rsplit("/", 1)[-1] for e in by_status["noop"]] == [
-        "noop-metaparam.txt"]
+    # the file that requires the failing exec, and the one with `noop => true`
+    assert [e["resource-title"] for e in by_status["skipped"]] == [f"{puppet_run.target}/after-failure.txt"]
+    assert [(e["resource-title"], e["property"]) for e in by_status["noop"]] == [
+        (f"{puppet_run.target}/noop-metaparam.txt", "ensure")]
     assert {("Notify", "unicode ✓"), ("Notify", "hello")} <= {
         (e["resource-type"], e["resource-title"]) for e in by_status["success"]}
     assert {e["report"] for e in events} and len({e["report"] for e in events}) == 1
