@@ -148,6 +148,7 @@ def puppet_apply(puppet: str, tmp: Path, pki: Path, port: int, target: Path):
 [main]
 certname = {CERTNAME}
 vardir = {tmp / 'puppet-var'}
+publicdir = {tmp / 'puppet-public'}
 logdir = {tmp / 'puppet-log'}
 rundir = {tmp / 'puppet-run'}
 ssldir = {tmp / 'puppet-ssl'}
