@@ -1,13 +1,14 @@
-"""python -m chalicelib.cli {demo,create-tables} — works on the configured store
+"""python -m chalicelib.cli {demo,create-tables,import-reports} — works on the configured store
 (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX, AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..config import settings
 from ..storage import build
-from . import demo
+from . import demo, import_reports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
                               help="do nothing when the store already holds jobs")
     tables = commands.add_parser("create-tables", help="create the DynamoDB tables (idempotent)")
     tables.add_argument("--prefix", help="table name prefix (default: EVENTS_TABLE_PREFIX)")
+    reports = commands.add_parser(
+        "import-reports", help="import a Puppet reportdir (`reports = store` YAML) idempotently")
+    reports.add_argument("directory", type=Path, help="the reportdir (searched recursively)")
     arguments = parser.parse_args(argv)
 
     config = settings()
@@ -30,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
 
     store = build(config)
     where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
+    if arguments.command == "import-reports":
+        return import_reports.run(store, arguments.directory, where)
     if arguments.if_empty and not demo.is_empty(store):
         print(f"demo data: the store at {where} already has data; left as it is")
         return 0
