@@ -120,3 +120,13 @@ def test_binary_types_in_chalice_itself_would_base64_every_json_answer():
     assert answer.to_dict(["*/*"])["isBase64Encoded"] is True
     assert answer.to_dict(["application/json"])["isBase64Encoded"] is True
     assert "isBase64Encoded" not in answer.to_dict(app.api.binary_types)
+
+
+def test_binary_types_in_chalice_itself_would_refuse_a_request_without_accept(
+        packaged, app_store, monkeypatch):
+    binary_types = gateway_binary_types(packaged)
+    event = gateway_event(binary_types, "GET", "/activity-api/v2/events")
+    assert invoke(event)["statusCode"] == 200
+    monkeypatch.setattr(app.api, "binary_types", ["*/*"])
+    refused = invoke(event)
+    assert refused["statusCode"] == 400 and "Accept header" in base64.b64decode(refused["body"]).decode()
