@@ -29,9 +29,9 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"chalice local exited: {log.read_text()}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):    # a loaded machine's cold start
             time.sleep(0.1)
     raise RuntimeError(f"chalice local did not start: {log.read_text()}")
 
