@@ -33,9 +33,10 @@ _CMK = ("encrypted at rest with the AWS-managed KMS key; a customer-managed key 
         "access-control gain here (IAM already limits the tables to the function)")
 CHECKOV_SKIPS = {
     "RestAPI": [
-        ("CKV_AWS_73", "X-Ray on every request would cost more than the DynamoDB it traces "
-                       "(~$5 per million traces); the function logs one JSON line per request "
-                       "with its request id, status and duration"),
+        ("CKV_AWS_73", "one function behind one API: the function's JSON access log "
+                       "already gives each request's id, status and duration; X-Ray would add "
+                       "a second trace store at ~$5 per million traces recorded (turn on "
+                       "TracingEnabled while investigating latency)"),
         ("CKV_AWS_76", "API Gateway access logs need the account-wide CloudWatch role "
                        "(AWS::ApiGateway::Account, one per region), which one app's stack "
                        "should not own; the function's access log records every request "
