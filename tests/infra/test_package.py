@@ -69,3 +69,13 @@ def test_the_function_role_gets_the_table_policy(packaged):
 def test_the_static_policy_file_is_generated_from_the_same_list():
     committed = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
     assert committed == static_policy()
+
+
+def test_concurrency_is_capped_unless_the_parameter_is_zero(packaged):
+    template = json.loads((packaged[0] / "sam.json").read_text())
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == 25
+    limit = template["Resources"]["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]
+    assert limit == {"Fn::If": ["HasConcurrencyLimit", {"Ref": "ReservedConcurrency"},
+                                {"Ref": "AWS::NoValue"}]}
+    assert template["Conditions"]["HasConcurrencyLimit"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]}
