@@ -4,10 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# Checkers with many dependencies of their own (checkov) live in a separate virtualenv.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-$(shell cksum < requirements-tools.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test bench package clean
+.PHONY: install tools run demo test bench package clean
 
 install: $(STAMP)
 
@@ -15,6 +18,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): requirements-tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	rm -f $(TOOLS)/.installed-*
 	touch $@
 
 # Serve the API with `chalice local` on the embedded SQLite store (./data/events.db),
@@ -26,8 +37,8 @@ run: install
 demo: install
 	$(BIN)/python -m chalicelib.cli demo
 
-test: install
-	$(BIN)/python -m pytest
+test: install tools
+	CHECKOV=$(TOOLS)/bin/checkov $(BIN)/python -m pytest
 
 # Benchmarks (not tests): results in bench/results/, summary in docs/performance.md.
 # `make bench ARGS=--quick` for the small CI-smoke size.
@@ -44,4 +55,4 @@ package: install
 	@echo "Lambda zip: $$(du -k build/prod/deployment.zip | cut -f1) KiB"
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) data .pytest_cache .hypothesis

@@ -31,6 +31,8 @@ def test_a_job_runs_and_a_poller_follows_its_events(served, http):
 
     detail = http.get(job["id"], timeout=10).json()
     assert detail["state"] == "finished" and detail["node_states"] == {"finished": 1}
+    nodes = http.get(f"{job['id']}/nodes", timeout=10).json()
+    assert [(n["name"], n["state"]) for n in nodes["items"]] == [("a.example.com", "finished")]
     listing = http.get(f"{served}/orchestrator/v1/jobs?order=desc&order_by=name&limit=1", timeout=10).json()
     assert listing["items"][0]["name"] == job["name"]
     assert isinstance(listing["pagination"]["total"], int)

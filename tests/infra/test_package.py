@@ -4,33 +4,13 @@ the root of its custom domain, runtime requirements only in the zip."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import zipfile
-from pathlib import Path
-
-import pytest
 
 from chalicelib.storage.dynamodb.tables import TABLES
-from infra import template as merge
 from infra.policy import ACTIONS, static_policy
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package")
-    merge_file = out / "merge.json"
-    merge_file.write_text(json.dumps(merge.template()))
-    result = subprocess.run(
-        [str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template", str(merge_file),
-         str(out / "prod")], cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"})
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out / "prod", result.stdout + result.stderr
+from .conftest import BIN, ROOT
 
 
 def test_packaging_finds_every_runtime_requirement(packaged):
@@ -89,3 +69,13 @@ def test_the_function_role_gets_the_table_policy(packaged):
 def test_the_static_policy_file_is_generated_from_the_same_list():
     committed = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
     assert committed == static_policy()
+
+
+def test_concurrency_is_capped_unless_the_parameter_is_zero(packaged):
+    template = json.loads((packaged[0] / "sam.json").read_text())
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == 25
+    limit = template["Resources"]["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]
+    assert limit == {"Fn::If": ["HasConcurrencyLimit", {"Ref": "ReservedConcurrency"},
+                                {"Ref": "AWS::NoValue"}]}
+    assert template["Conditions"]["HasConcurrencyLimit"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]}
