@@ -1,4 +1,4 @@
-"""python -m chalicelib.cli {demo,create-tables} — works on the configured store
+"""python -m chalicelib.cli {demo,create-tables,token} — works on the configured store
 (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX, AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 from ..config import settings
 from ..storage import build
-from . import demo
+from . import demo, tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
                               help="do nothing when the store already holds jobs")
     tables = commands.add_parser("create-tables", help="create the DynamoDB tables (idempotent)")
     tables.add_argument("--prefix", help="table name prefix (default: EVENTS_TABLE_PREFIX)")
+    tokens.add_parser(commands)
     arguments = parser.parse_args(argv)
 
     config = settings()
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     store = build(config)
+    if arguments.command == "token":
+        return tokens.run(arguments, store)
     where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
     if arguments.if_empty and not demo.is_empty(store):
         print(f"demo data: the store at {where} already has data; left as it is")
