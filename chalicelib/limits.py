@@ -11,16 +11,14 @@ is stored (values and reasons: docs/security.md, "Limits"; settings: config.py).
 from __future__ import annotations
 
 import json
-import re
 import zlib
 
 from .config import settings
 from .errors import ApiError
 
 INFLATE_CHUNK = 1 << 20
-_STRINGS = {str: re.compile(r'"(?:[^"\\]|\\.)*"', re.S), bytes: re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)}
-_NOT_BRACKETS = {str: re.compile(r"[^\[\]{}]+"), bytes: re.compile(rb"[^\[\]{}]+")}
-_OPENING = {"[", "{", ord("["), ord("{")}
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_OPENING = (ord("["), ord("{"))
 
 
 class TooComplex(ValueError):
@@ -32,11 +30,20 @@ def too_large(msg: str = "The request body is too large") -> ApiError:
 
 
 def depth(text: str | bytes) -> int:
-    """The deepest bracket nesting of a JSON text (brackets in strings ignored)."""
-    kind = type(text)
-    brackets = _NOT_BRACKETS[kind].sub(kind(), _STRINGS[kind].sub(kind(), text))
+    """The deepest bracket nesting of a JSON text; brackets inside strings do not
+    count. C-speed byte operations only (a regex over the strings took seconds on
+    16 MiB): drop escaped backslashes, then escaped quotes, so every quote left
+    opens or closes a string; keep only quotes and brackets; drop adjacent quote
+    pairs (the empty skeletons of bracket-free strings; removing two adjacent
+    quotes keeps every other quote's parity); the even pieces between the
+    remaining quotes are outside strings."""
+    if isinstance(text, str):
+        text = text.encode("utf-8", "surrogatepass")
+    unescaped = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = unescaped.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    outside = b"".join(skeleton.split(b'"')[0::2])
     level = deepest = 0
-    for bracket in brackets:
+    for bracket in outside:
         if bracket in _OPENING:
             level += 1
             deepest = max(deepest, level)

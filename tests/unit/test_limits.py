@@ -2,10 +2,13 @@
 tests/http/test_limits.py."""
 from __future__ import annotations
 
+import json
 import tracemalloc
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib import limits
 from chalicelib.errors import ApiError
@@ -15,10 +18,16 @@ from chalicelib.query import regex
 @pytest.mark.parametrize("text, deepest", [
     ("1", 0), ("[]", 1), ('{"a": [1, {"b": []}]}', 4),
     ('["[[[[", "]]", {"k\\"[": "{"}]', 2),     # brackets inside strings do not count
+    ('["ends in a backslash \\\\", "[[", "\\\\\\"[[["]', 1),
     (b"[[[]]]", 3),
 ])
 def test_depth_counts_brackets_outside_strings(text, deepest):
     assert limits.depth(text) == deepest
+
+
+def test_depth_agrees_with_the_parsed_document():
+    text = json.dumps({"a": ["[\\", {"b": "]\"{"}, [[["\\\\"]]]]})
+    assert limits.depth(text) == 5 and json.loads(text)
 
 
 def test_nesting_beyond_the_limit_is_refused_before_parsing():
@@ -77,3 +86,24 @@ def test_a_backtracking_pattern_runs_in_linear_time_on_re2():
     # age of the universe; RE2 answers at once, so the test finishes.
     assert regex.search("(a*)*$", "a" * 50_000 + "!") is True
     assert regex.search("^(a|aa)+$", "a" * 50_000 + "!") is False
+
+
+def _nesting(value) -> int:
+    if isinstance(value, list):
+        return 1 + max((_nesting(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_nesting(v) for v in value.values()), default=0)
+    return 0
+
+
+_TRICKY = st.text(alphabet='[]{}"\\ab', max_size=8)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(_TRICKY, inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(_JSON, st.booleans())
+def test_depth_of_any_document_is_its_nesting(document, as_bytes):
+    text = json.dumps(document, ensure_ascii=False)
+    assert limits.depth(text.encode() if as_bytes else text) == _nesting(document)
