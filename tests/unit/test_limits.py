@@ -102,7 +102,7 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
                      | st.dictionaries(_TRICKY, inner, max_size=4), max_leaves=30)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(_JSON, st.booleans())
 def test_depth_of_any_document_is_its_nesting(document, as_bytes):
     text = json.dumps(document, ensure_ascii=False)
