@@ -37,9 +37,7 @@ def json_body(request) -> object:
     if not raw:
         raise ValueError("the request body is empty")
     try:
-        return limits.body_json(raw)
-    except limits.TooComplex:
-        raise
+        return limits.body_json(raw)       # limits.TooComplex is a ValueError
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"the request body is not valid JSON: {error}") from None
 

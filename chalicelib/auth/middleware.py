@@ -11,10 +11,10 @@ that check a certificate's certname.
 """
 from __future__ import annotations
 
+from .. import timestamps
 from ..config import settings
 from ..errors import ApiError
 from ..storage import get_storage
-from .. import timestamps
 from . import certs, scopes, tokens
 
 HEADER = "x-authentication"
