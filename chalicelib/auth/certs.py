@@ -29,9 +29,13 @@ def _unescape(value: str) -> str:
 
 def common_name(subject_dn: str | None) -> str | None:
     """The CN of an RFC 2253 DN (`CN=node-a.example,O=Example`); None when there
-    is none or more than one (an ambiguous subject is not trusted)."""
-    if not subject_dn:
+    is none or more than one (an ambiguous subject is not trusted). A value with no
+    `=` at all is taken as the name itself, as AWS's sample mutual-TLS events show
+    (`"subjectDN": "www.example.com"`); the value comes from the trusted edge either way."""
+    if not subject_dn or not subject_dn.strip():
         return None
+    if "=" not in subject_dn:
+        return subject_dn.strip() if "," not in subject_dn else None
     names, position = [], 0
     while position < len(subject_dn):
         match = _ATTRIBUTE.match(subject_dn, position)
@@ -50,10 +54,12 @@ def common_name(subject_dn: str | None) -> str | None:
 def subject_dn(request, config: Settings) -> str | None:
     """The verified client certificate's subject DN, from API Gateway's request
     context or from the configured TLS-front header; None without one."""
-    identity = (getattr(request, "context", None) or {}).get("identity") or {}
-    certificate = identity.get("clientCert") or {}
-    if certificate.get("subjectDN"):
-        return certificate["subjectDN"]
+    context = getattr(request, "context", None) or {}
+    # REST APIs put it under identity; HTTP APIs (payload 2.0) under authentication.
+    for holder in ("identity", "authentication"):
+        certificate = (context.get(holder) or {}).get("clientCert") or {}
+        if certificate.get("subjectDN"):
+            return certificate["subjectDN"]
     if config.client_cert_header:
         return (request.headers or {}).get(config.client_cert_header)
     return None

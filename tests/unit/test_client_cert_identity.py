@@ -38,7 +38,8 @@ def _api_gateway(subject_dn: str) -> dict:
     ("O=Example", None),
     ("CN=", None),
     ("", None),
-    ("garbage", None),
+    ("www.example.com", "www.example.com"),         # AWS's sample events: a bare name
+    ("a.example, b.example", None),
 ])
 def test_the_cn_of_an_rfc2253_subject(dn, cn):
     assert certs.common_name(dn) == cn
@@ -46,6 +47,11 @@ def test_the_cn_of_an_rfc2253_subject(dn, cn):
 
 def test_api_gateway_mutual_tls_gives_the_subject_from_the_request_context():
     request = _request(context=_api_gateway("CN=node-a.example,O=Example"))
+    assert certs.verified_cn(request, _config()) == "node-a.example"
+
+
+def test_an_http_api_payload_puts_the_certificate_under_authentication():
+    request = _request(context={"authentication": _api_gateway("CN=node-a.example")["identity"]})
     assert certs.verified_cn(request, _config()) == "node-a.example"
 
 
