@@ -29,9 +29,11 @@ $(TOOLS_STAMP): requirements-tools.txt
 	touch $@
 
 # Serve the API with `chalice local` on the embedded SQLite store (./data/events.db),
-# loading the demo data set first if the store is empty.
+# loading the demo data set first if the store is empty, and creating a local admin
+# token in data/admin-token (mode 0600) unless a valid one is there.
 run: install
 	$(BIN)/python -m chalicelib.cli demo --if-empty
+	$(BIN)/python -m chalicelib.cli token ensure-admin
 	$(BIN)/chalice local --stage local --host $(HOST) --port $(PORT) --no-autoreload
 
 demo: install

@@ -1,8 +1,9 @@
 """Puppet events service: wiring only (routes live in chalicelib/<api>/routes.py)."""
 from chalice import Chalice
 
-from chalicelib import logs
+from chalicelib import limits, logs
 from chalicelib.activity.routes import blueprint as activity
+from chalicelib.auth.middleware import authenticate
 from chalicelib.errors import render_errors
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
@@ -13,6 +14,10 @@ app = Chalice(app_name="puppet-events")
 # response after errors are rendered, so it logs the final status.
 app.register_middleware(logs.access_log, "http")
 app.register_middleware(render_errors, "http")
+# Inside render_errors, so their refusals are rendered in each API's format;
+# authentication first, so an unauthenticated request learns nothing more.
+app.register_middleware(authenticate, "http")
+app.register_middleware(limits.enforce, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
 app.register_blueprint(activity, url_prefix="/activity-api")

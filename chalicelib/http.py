@@ -5,6 +5,7 @@ import json
 
 from chalice import Response
 
+from . import limits
 from .config import settings
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -30,12 +31,13 @@ def param_names(request) -> set[str]:
 
 
 def json_body(request) -> object:
-    """The parsed JSON body; ValueError when it is missing or not JSON."""
+    """The parsed JSON body; ValueError when it is missing, not JSON or nested
+    deeper than the limit (limits.body_json)."""
     raw = request.raw_body
     if not raw:
         raise ValueError("the request body is empty")
     try:
-        return json.loads(raw)
+        return limits.body_json(raw)       # limits.TooComplex is a ValueError
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"the request body is not valid JSON: {error}") from None
 

@@ -2,7 +2,8 @@
 
 Never logged: header values (tokens travel in X-Authentication), query-parameter
 values (a token may be a `token` parameter), bodies. Parameter names are enough to
-see what a client asked for.
+see what a client asked for; `principal` names the caller by the token's public
+id or the certificate's CN (auth/middleware.py), never by the secret.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import logging
 import sys
 import time
 import uuid
+
+from .auth.middleware import principal
 
 # Not "puppet-events": Chalice owns the logger named after the app and sets it to ERROR.
 logger = logging.getLogger("puppet_events.requests")
@@ -44,12 +47,15 @@ def request_id(event) -> str:
 def access_log(event, get_response):
     """Chalice HTTP middleware: time the request, log one JSON line."""
     started = time.perf_counter()
+    # Names only, read before authentication removes the `token` parameter.
+    params = sorted((event.query_params or {}).keys())
     response = get_response(event)
     logger.info("request", extra={"fields": {
         "request_id": request_id(event),
         "method": event.method,
         "path": event.path,
-        "params": sorted((event.query_params or {}).keys()),
+        "params": params,
+        "principal": principal(event),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
     }})

@@ -86,15 +86,59 @@ def store(request, tmp_path):
         sqlite_store.close()
 
 
+def _credentialed_client_classes():
+    from chalice.test import Client, TestHTTPClient
+
+    class CredentialedHTTPClient(TestHTTPClient):
+        """Sends `X-Authentication: <token>` unless the test sets that header
+        itself; token None sends no credentials."""
+
+        def __init__(self, app, config, token: str | None):
+            super().__init__(app, config)
+            self.token = token
+
+        def request(self, method, path, headers=None, body=b""):
+            headers = dict(headers or {})
+            if self.token and not any(k.lower() == "x-authentication" for k in headers):
+                headers["X-Authentication"] = self.token
+            return super().request(method, path, headers=headers, body=body)
+
+    class CredentialedClient(Client):
+        """`client.http` carries an admin token; `client.http_as(token)` gives an
+        HTTP client with another token (or none); `client.issue(*scopes)` stores
+        a new token and returns its secret."""
+
+        def __init__(self, app, store, **kwargs):
+            super().__init__(app, **kwargs)
+            self.store = store
+            self.admin_token = self.issue("admin", label="test admin")
+
+        @property
+        def http(self):
+            if self._http_client is None:
+                self._http_client = self.http_as(self.admin_token)
+            return self._http_client
+
+        def http_as(self, token: str | None):
+            return CredentialedHTTPClient(self._app, self._chalice_config, token)
+
+        def issue(self, *scopes: str, **options) -> str:
+            from chalicelib.auth import tokens
+            issued = tokens.issue(scopes, **options)
+            self.store.add_token(issued.token)
+            return issued.secret
+
+    return CredentialedClient
+
+
 @pytest.fixture
 def client(store):
-    """`chalice.test.Client` over the app, with the store of this parametrisation."""
-    from chalice.test import Client
-
+    """`chalice.test.Client` over the app, with the store of this parametrisation;
+    requests carry an admin token (see CredentialedClient for other credentials)."""
     from app import app
     storage.use(store)
     try:
-        with Client(app, stage_name="local") as test_client:
+        with _credentialed_client_classes()(app, store, stage_name="local") as test_client:
             yield test_client
     finally:
         storage.use(None)

@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import paging, timestamps
+from .. import limits, paging, timestamps
+from ..config import settings
 from ..errors import ApiError
 from ..query.ast import Compare, Contains, EVERYTHING, In, Node, all_of, any_of
 from .model import (MAX_OBJECTS_PER_COMMIT, OBJECT_TYPES, SUBJECT_TYPES, Entity, NewCommit,
@@ -39,10 +40,11 @@ def _missing(parameter: str, msg: str) -> ApiError:
 
 
 def _paging(param: Callable[[str], str | None], default_limit: int) -> tuple[str, int, int]:
+    maximum = settings().max_page_limit
     try:
         order = paging.order("order", param("order"), default=paging.DESC)
-        limit = paging.integer("limit", param("limit"), default=default_limit, minimum=1,
-                               maximum=MAX_INTEGER)
+        limit = paging.integer("limit", param("limit"), default=min(default_limit, maximum),
+                               minimum=1, maximum=maximum)
         offset = paging.integer("offset", param("offset"), default=0, minimum=0,
                                 maximum=MAX_INTEGER)
     except paging.InvalidParameter as error:
@@ -123,8 +125,10 @@ def _query_items(raw: str | None) -> tuple[list[Node], list[Node]]:
     if raw is None or not raw.strip():
         return [], []
     try:
-        items = json.loads(raw)
-    except json.JSONDecodeError:
+        items = limits.query_json(raw, "query")
+    except limits.TooComplex as error:
+        raise invalid("query", None, str(error)) from None
+    except ValueError:
         raise invalid("query", raw, "The 'query' parameter must be a JSON array of objects") from None
     if isinstance(items, dict) and isinstance(items.get("query"), list):
         items = items["query"]     # document 004's --data-urlencode '{"query": [...]}' form

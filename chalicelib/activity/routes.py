@@ -5,7 +5,7 @@ import json
 
 from chalice import Blueprint, Response
 
-from .. import http, timestamps
+from .. import http, limits, timestamps
 from ..errors import ApiError
 from ..storage import get_storage
 from . import csv, parsing, views
@@ -52,8 +52,10 @@ def _v2_param():
     if not raw:
         return _param
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = limits.body_json(raw)
+    except limits.TooComplex as error:
+        raise parsing.invalid("body", None, str(error)) from None
+    except ValueError:
         raise parsing.invalid("body", None, "The request body must be a JSON object") from None
     if not isinstance(body, dict):
         raise parsing.invalid("body", None, "The request body must be a JSON object")

@@ -1,4 +1,4 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports} — works on the configured store
+"""python -m chalicelib.cli {demo,create-tables,import-reports,token} — works on the configured store
 (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX, AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import settings
 from ..storage import build
-from . import demo, import_reports
+from . import demo, import_reports, tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = commands.add_parser(
         "import-reports", help="import a Puppet reportdir (`reports = store` YAML) idempotently")
     reports.add_argument("directory", type=Path, help="the reportdir (searched recursively)")
+    tokens.add_parser(commands)
     arguments = parser.parse_args(argv)
 
     config = settings()
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     store = build(config)
+    if arguments.command == "token":
+        return tokens.run(arguments, store)
     where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)

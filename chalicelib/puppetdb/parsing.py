@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
 
+from .. import limits
+from ..config import settings
 from ..errors import ApiError
 from . import query
 from .model import ORDER_FIELDS
 
-MAX_BODY_BYTES = 64 << 20       # a decompressed report larger than this is refused (413)
 EVENT_PARAMS = {"query", "limit", "offset", "order-by", "include-total"}
 ACCEPTABLE = {"*/*", "application/*", "application/json"}
 STORE_REPORT_VERSIONS = range(3, 9)       # v8 is parsed; notes 2.2: 3-8 accepted
@@ -63,6 +63,10 @@ def _limit(raw: str | None) -> int | None:
         return None
     if not raw.strip().isdigit() or int(raw) < 1:
         raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero integer.")
+    maximum = settings().max_page_limit
+    if int(raw) > maximum:
+        raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero "
+                          f"integer no greater than {maximum}.")
     return int(raw)
 
 
@@ -79,7 +83,9 @@ def _order_by(raw: str | None) -> tuple[tuple[str, str], ...]:
     if raw is None:
         return ()
     try:
-        terms = json.loads(raw)
+        terms = limits.query_json(raw, "order-by")
+    except limits.TooComplex as error:
+        raise bad_request(str(error)) from None
     except ValueError:
         terms = None
     if not isinstance(terms, list):
@@ -110,33 +116,9 @@ def _order_by(raw: str | None) -> tuple[tuple[str, str], ...]:
 # ------------------------------------------------------------------ commands
 
 def command_body(raw: bytes | None, encoding: str | None) -> bytes:
-    """The request body, gunzipped when `Content-Encoding: gzip`, inflated
-    incrementally and refused (413) beyond MAX_BODY_BYTES: a gzip bomb never
-    reaches memory whole."""
-    raw = raw or b""
-    encoding = (encoding or "identity").strip().lower()
-    if encoding in ("", "identity"):
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "too-large", "The request body is too large")
-        return raw
-    if encoding not in ("gzip", "x-gzip"):
-        raise ApiError(415, "unsupported-encoding", f"Unsupported Content-Encoding '{encoding}'")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    chunks, size = [], 0
-    data = raw
-    try:
-        while data:
-            chunk = inflater.decompress(data, 1 << 20)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise ApiError(413, "too-large", "The decompressed request body is too large")
-            chunks.append(chunk)
-            data = inflater.unconsumed_tail
-        if not inflater.eof:
-            raise bad_request("The request body is not valid gzip data")
-    except zlib.error:
-        raise bad_request("The request body is not valid gzip data") from None
-    return b"".join(chunks)
+    """The request body, gunzipped when `Content-Encoding: gzip` and refused (413)
+    beyond the body limit while inflating (limits.inflate)."""
+    return limits.inflate(raw, encoding)
 
 
 def require_json_content(content_type: str | None) -> None:
@@ -150,7 +132,9 @@ def require_json_content(content_type: str | None) -> None:
 
 def json_document(raw: bytes) -> object:
     try:
-        return json.loads(raw)
+        return limits.body_json(raw)
+    except limits.TooComplex as error:
+        raise bad_request(str(error)) from None
     except (UnicodeDecodeError, ValueError) as error:
         raise bad_request(f"The request body is not valid JSON: {error}") from None
 

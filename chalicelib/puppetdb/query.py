@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .. import timestamps
+from .. import limits, timestamps
+from ..config import settings
 from ..query import regex
 from ..query.ast import And, Compare, Match, Node, Not, Or
 from .model import canonical_json
@@ -33,17 +34,21 @@ FIELDS = {
 }
 INEQUALITIES = (">", ">=", "<", "<=")
 REGEX_KINDS = ("string", "number")
+MAX_DEPTH = 100                   # well inside Python's recursion limit
 
 
 def parse_text(text: str) -> Node:
     try:
-        term = json.loads(text)
-    except ValueError as error:
+        term = limits.query_json(text, "query")
+    except ValueError as error:       # limits.TooComplex is one
         raise QueryError(str(error)) from None
     return parse(term)
 
 
-def parse(term: object) -> Node:
+def parse(term: object, depth: int = 0) -> Node:
+    if depth > MAX_DEPTH:
+        # parse_text refuses deep text first (limits.query_json); this guards direct callers.
+        raise QueryError(f"The query is nested more than {MAX_DEPTH} levels deep")
     if not isinstance(term, list):
         # PuppetDB 1.4 answers 500 (a failed precondition); we answer 400 (notes 1.4).
         raise QueryError(f"{json.dumps(term)} is not well-formed: queries must be an array")
@@ -54,12 +59,12 @@ def parse(term: object) -> Node:
     if operator in ("and", "or"):
         if not arguments:
             raise QueryError(f"{operator} requires at least one term")
-        terms = tuple(parse(t) for t in arguments)
+        terms = tuple(parse(t, depth + 1) for t in arguments)
         return And(terms) if operator == "and" else Or(terms)
     if operator == "not":
         if len(arguments) != 1:
             raise QueryError(f"'not' takes exactly one argument, but {len(arguments)} were supplied")
-        return Not(parse(arguments[0]))
+        return Not(parse(arguments[0], depth + 1))
     if operator in ("=", "~") + INEQUALITIES:
         if len(arguments) != 2:
             raise QueryError(f"{operator} requires exactly two arguments, "
@@ -91,7 +96,7 @@ def _leaf(operator: str, field: object, value: object) -> Node:
         if kind not in REGEX_KINDS or not isinstance(value, str):
             raise _not_queryable(field)
         try:
-            return Match(name, regex.validate(value))
+            return Match(name, regex.validate(value, settings().max_regex_length))
         except regex.InvalidRegex as error:
             raise QueryError(str(error)) from None
     if kind == "json":

@@ -9,6 +9,8 @@ import uuid
 from chalice import Blueprint, Response
 
 from .. import http
+from ..auth import certs
+from ..auth import middleware as auth
 from ..config import settings
 from ..errors import ApiError
 from ..storage import get_storage
@@ -31,6 +33,14 @@ def _params() -> dict:
     return dict(_request().query_params or {})
 
 
+def _certificate_may_send(certname: object) -> None:
+    """A request a client certificate authenticated (no token) may only carry
+    its own certname, unless the certificate submits for all (auth/certs.py)."""
+    cn = auth.certificate(_request())
+    if cn is not None:
+        certs.check_certname(cn, certname, settings())
+
+
 def _store(report) -> Response:
     get_storage().store_report(report)      # a duplicate is stored once; still 200
     return http.json_response({"uuid": str(uuid.uuid4())})
@@ -40,6 +50,7 @@ def _store(report) -> Response:
 def command():
     params = _params()
     parsing.store_report_command(params)
+    _certificate_may_send(params["certname"])
     parsing.require_json_content(_header("content-type"))
     body = parsing.json_document(parsing.command_body(_request().raw_body,
                                                       _header("content-encoding")))
@@ -49,6 +60,7 @@ def command():
         raise parsing.bad_request(
             f'Command "{params["command"]}" for certname "{params["certname"]}" is invalid. '
             f"{error}") from None
+    _certificate_may_send(report.certname)
     return _store(report)
 
 
@@ -60,6 +72,7 @@ def v2_commands():
         report = reports.from_v2(payload)
     except reports.InvalidReport as error:
         raise parsing.bad_request(str(error)) from None
+    _certificate_may_send(report.certname)
     return _store(report)
 
 

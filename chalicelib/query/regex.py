@@ -1,7 +1,9 @@
 """Regular expressions that cannot hang a worker.
 
 Patterns run on RE2 (google-re2), a linear-time engine without backtracking, so
-no pattern can cause catastrophic backtracking. The SQLite REGEXP function, the
+no pattern can cause catastrophic backtracking: matching costs time linear in the
+input for a given pattern, and patterns are bounded in length (validate) and in
+compiled size (max_mem). The SQLite REGEXP function, the
 DynamoDB residual filter and the reference evaluator all call `search`, so the
 three executions agree on the dialect.
 """
@@ -11,7 +13,7 @@ from functools import lru_cache
 
 import re2
 
-MAX_PATTERN_LENGTH = 1024
+MAX_PATTERN_LENGTH = 1024       # the default of config's max_regex_length
 
 _OPTIONS = re2.Options()
 _OPTIONS.max_mem = 8 << 20       # a bound on compiled size: huge repetitions fail to compile
@@ -23,8 +25,6 @@ class InvalidRegex(ValueError):
 
 @lru_cache(maxsize=512)
 def compile_pattern(pattern: str):
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise InvalidRegex(f"regular expression longer than {MAX_PATTERN_LENGTH} characters")
     try:
         return re2.compile(pattern, options=_OPTIONS)
     except re2.error as error:
@@ -37,6 +37,9 @@ def search(pattern: str, value: object) -> bool:
     return compile_pattern(pattern).search(str(value)) is not None
 
 
-def validate(pattern: str) -> str:
+def validate(pattern: str, max_length: int = MAX_PATTERN_LENGTH) -> str:
+    """The pattern of a user's query, checked once: length first, then syntax."""
+    if len(pattern) > max_length:
+        raise InvalidRegex(f"regular expression longer than {max_length} characters")
     compile_pattern(pattern)
     return pattern

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol, Sequence
 
 from ..activity.model import Commit, NewCommit
+from ..auth.tokens import Token
 from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
 from ..paging import Page
 from ..puppetdb.model import Report
@@ -63,5 +64,21 @@ class ActivityStore(Protocol):
         activity.model.FIELDS), by sequence; `total` counts every match."""
 
 
-class Storage(JobStore, PuppetdbEventStore, ActivityStore, Protocol):
+class TokenStore(Protocol):
+    """API tokens (auth/tokens.py): the hash, never the secret."""
+
+    def add_token(self, token: Token) -> None:
+        """Store a new token; ValueError when its id is taken (nothing changes)."""
+
+    def get_token(self, token_id: str) -> Token | None: ...
+
+    def list_tokens(self) -> list[Token]:
+        """Every token, oldest first (an operator's list: tokens are few)."""
+
+    def revoke_token(self, token_id: str, when: str) -> Token | None:
+        """Mark a token revoked at `when` (the first revocation time is kept);
+        None when no such token."""
+
+
+class Storage(JobStore, PuppetdbEventStore, ActivityStore, TokenStore, Protocol):
     """Everything the routes need from a backend."""

@@ -16,6 +16,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE = Path(sys.executable).with_name("chalice")
 SERVER_LIFETIME_SECONDS = 900     # the server stops by itself even if pytest dies
+DYNAMODB_PREFIX = "puppet-events-"  # the prod stage's table prefix (.chalice/config.json)
+_SERVERS: dict[str, tuple[str, dict]] = {}   # base URL -> (store kind, server env)
 
 
 def free_port() -> int:
@@ -81,20 +83,50 @@ def served(request, tmp_path_factory, moto_server):
         env = {"EVENTS_SQLITE_PATH": str(tmp / "events.db")}
         stage = "local"
     else:
-        prefix = "puppet-events-"     # the prod stage's table prefix (.chalice/config.json)
+        prefix = DYNAMODB_PREFIX
         requests.post(moto_server + "/moto-api/reset", timeout=5)
         env = {"AWS_ENDPOINT_URL_DYNAMODB": moto_server}
         create_tables_with_the_console_command(moto_server, prefix)
         stage = "prod"
     process, base = start_chalice(stage, env, tmp)
+    _SERVERS[base] = (request.param, env)
     yield base
+    _SERVERS.pop(base, None)
     process.terminate()
     process.wait(timeout=10)
 
 
+def _token_store(store_kind: str, env: dict):
+    if store_kind == "sqlite":
+        from chalicelib.storage.sqlite import SqliteStorage
+        return SqliteStorage(env["EVENTS_SQLITE_PATH"])
+    from chalicelib.storage.dynamodb import DynamoStorage
+    client = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"],
+                          region_name="us-east-1")
+    return DynamoStorage(env.get("EVENTS_TABLE_PREFIX", DYNAMODB_PREFIX), client=client)
+
+
+def authorised_session(base_url: str, store_kind: str, env: dict,
+                       scopes=("admin",)) -> requests.Session:
+    """A session carrying a new token (admin unless `scopes` says otherwise) stored
+    in the store a server started with `env` uses ("sqlite": EVENTS_SQLITE_PATH;
+    "dynamodb": AWS_ENDPOINT_URL_DYNAMODB, EVENTS_TABLE_PREFIX, tables created).
+    Works before or after the server starts; `base_url` names it in the label."""
+    from chalicelib.auth import tokens
+    issued = tokens.issue(scopes, label=f"e2e {base_url}")
+    store = _token_store(store_kind, env)
+    store.add_token(issued.token)
+    if store_kind == "sqlite":
+        store.close()
+    session = requests.Session()
+    session.headers["X-Authentication"] = issued.secret
+    return session
+
+
 @pytest.fixture(scope="module")
 def http(served):
-    """The session every e2e test talks through: it carries the credentials the
-    server expects (one place to set them for every test)."""
-    with requests.Session() as session:
+    """The session every e2e test talks through: it carries an admin token of the
+    server's own store (one place to set credentials for every test)."""
+    store_kind, env = _SERVERS[served]
+    with authorised_session(served, store_kind, env) as session:
         yield session

@@ -200,8 +200,7 @@ def test_an_invalid_report_body_answers_400_and_stores_nothing(client, body):
 
 
 def test_a_gzip_bomb_is_refused_with_413(client, monkeypatch):
-    from chalicelib.puppetdb import parsing
-    monkeypatch.setattr(parsing, "MAX_BODY_BYTES", 1 << 20)
+    monkeypatch.setenv("EVENTS_MAX_BODY_BYTES", str(1 << 20))
     bomb = gzip.compress(b"[" * (4 << 20))
     response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname=a", body=bomb,
                                 headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})

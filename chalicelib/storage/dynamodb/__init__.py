@@ -1,12 +1,13 @@
 """The DynamoDB adapter (the cloud; moto in tests)."""
 from __future__ import annotations
 
-from . import activity, orchestrator, puppetdb
+from . import activity, orchestrator, puppetdb, tokens
 from .client import make_client
 from .tables import TABLES, create_tables
 
 
-class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems, activity.CommitItems):
+class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems, activity.CommitItems,
+                    tokens.TokenItems):
     def __init__(self, table_prefix: str, client=None):
         self.table_prefix = table_prefix
         self.client = client or make_client()

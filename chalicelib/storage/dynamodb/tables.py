@@ -93,7 +93,10 @@ ACTIVITY = TableSpec(
     indexes=(Index("activity-by-subject", ("subject_key", "S"), ("order_key", "S")),),
 )
 
-TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, ACTIVITY)
+# API tokens by public id (hash and metadata only; docs/security.md).
+TOKENS = TableSpec(name="tokens", hash_key=("id", "S"), range_key=None)
+
+TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, ACTIVITY, TOKENS)
 
 
 def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:

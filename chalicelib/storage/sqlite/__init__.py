@@ -1,12 +1,13 @@
 """The SQLite adapter (local default): one file, WAL, a connection per thread."""
 from __future__ import annotations
 
-from . import activity, orchestrator, puppetdb
+from . import activity, orchestrator, puppetdb, tokens
 from .connection import Connections
 
 
-class SqliteStorage(orchestrator.JobTables, puppetdb.PuppetdbTables, activity.CommitTables, Connections):
-    schema = orchestrator.SCHEMA + puppetdb.SCHEMA + activity.SCHEMA
+class SqliteStorage(orchestrator.JobTables, puppetdb.PuppetdbTables, activity.CommitTables,
+                    tokens.TokenTables, Connections):
+    schema = orchestrator.SCHEMA + puppetdb.SCHEMA + activity.SCHEMA + tokens.SCHEMA
 
 
 __all__ = ["SqliteStorage"]

@@ -1,0 +1,7 @@
+"""Authentication and authorisation (docs/security.md).
+
+- tokens.py: API tokens (random, shown once, stored as a SHA-256 hash);
+- scopes.py: which scope each path and method needs (a rule table);
+- certs.py: client certificates for `store report` (verified at the TLS edge);
+- middleware.py: the HTTP middleware app.py registers for every route.
+"""
