@@ -75,8 +75,12 @@ def _scalar_test(node: Node, expression: str, params: list) -> str:
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _param(value: object) -> object:
+def param(value: object) -> object:
+    """A Python value as SQLite stores it (booleans as 1/0)."""
     return int(value) if isinstance(value, bool) else value
+
+
+_param = param
 
 
 def order_by(keys: Sequence[tuple[str, str]], columns: Mapping[str, str | Column]) -> str:

@@ -7,6 +7,7 @@ from .connection import Connections
 
 class SqliteStorage(orchestrator.JobTables, puppetdb.PuppetdbTables, activity.CommitTables, Connections):
     schema = orchestrator.SCHEMA + puppetdb.SCHEMA + activity.SCHEMA
+    upgrades = (puppetdb.upgrade,)
 
 
 __all__ = ["SqliteStorage"]
