@@ -123,7 +123,7 @@ def _summary(body: Mapping, key, report_hash: str, received: str, **known) -> di
         "noop": _optional(body, key("noop"), bool),
         "noop_pending": _optional(body, key("noop_pending"), bool),
         "corrective_change": _optional(body, key("corrective_change"), bool),
-        "type": _optional(body, key("type"), str),
+        "type": _optional(body, key("type"), str) or "agent",   # PDB stores agent by default
         "metrics": _json_details(body.get(key("metrics")), "metrics"),
         "logs": _json_details(_normalised_logs(body.get(key("logs"))), "logs"),
     }
