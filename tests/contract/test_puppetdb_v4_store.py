@@ -131,3 +131,15 @@ def test_regex_on_the_containment_path_searches_each_element(store):
 def test_v4_operators_agree_on_both_adapters(store, query, count):
     _store_all(store)
     assert len(_events(store, query)) == count
+
+
+def test_latest_report_and_an_empty_in_on_an_empty_store_find_nothing(store):
+    assert _reports(store, ["=", "latest_report?", True]).total == 0
+    assert _events(store, ["=", "latest_report?", True]) == []
+    assert _events(store, ["in", "status", ["array", []]]) == []
+
+
+def test_an_empty_in_matches_nothing_and_its_negation_everything(store):
+    _store_all(store)
+    assert _events(store, ["in", "status", ["array", []]]) == []
+    assert len(_events(store, ["not", ["in", "status", ["array", []]]])) == 62
