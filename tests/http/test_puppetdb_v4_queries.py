@@ -124,3 +124,20 @@ def test_past_the_fail_limit_without_limit_is_500_and_limit_pages(loaded, monkey
     monkeypatch.setenv("EVENT_QUERY_LIMIT", "10")
     assert _get(loaded, "/pdb/query/v4/events").status_code == 500
     assert len(_events(loaded, limit="10")) == 10
+
+
+def test_a_post_body_that_is_not_an_object_is_400(client):
+    response = client.http.post("/pdb/query/v4/events", body="[1]",
+                                headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.body) == (
+        400, b"The request body must be a JSON object of query parameters")
+
+
+def test_a_client_that_does_not_accept_json_gets_406(client):
+    response = client.http.get("/pdb/query/v4/reports", headers={"Accept": "text/html"})
+    assert (response.status_code, response.body) == (406, b"must accept application/json")
+
+
+def test_order_by_hash_orders_events_by_report(loaded):
+    events = _events(loaded, order_by=[{"field": "hash"}], limit="62")
+    assert [e["report"] for e in events] == sorted(e["report"] for e in events)
