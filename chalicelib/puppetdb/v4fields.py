@@ -25,19 +25,23 @@ class Entity:
     order_columns: tuple[str, ...]     # in PuppetDB's order, for its error text
     default_order: tuple[tuple[str, str], ...]
     tiebreak: tuple[tuple[str, str], ...]
+    order_aliases: tuple[tuple[str, str], ...] = ()    # order column -> stored field
 
     def order_field(self, column: str) -> str:
-        return self.fields[column].stored if column in self.fields else ORDER_ALIASES[column]
+        if column in self.fields:
+            return self.fields[column].stored
+        return dict(self.order_aliases)[column]
 
     @property
     def queryable(self) -> list[str]:
         return sorted(self.fields)
 
 
+LATEST = {"latest_report?": Field("latest_report", "latest")}   # query only, never shown
+
+
 def _fields(**types: str) -> dict[str, Field]:
-    return {name.replace("latest_report", "latest_report?") if kind == "latest" else name:
-            Field("latest_report" if kind == "latest" else name, kind)
-            for name, kind in types.items()}
+    return {name: Field(name, kind) for name, kind in types.items()}
 
 
 EVENTS = Entity(
@@ -48,8 +52,7 @@ EVENTS = Entity(
         status="string", corrective_change="boolean", timestamp="timestamp",
         resource_type="string", resource_title="string", property="string", name="string",
         new_value="json", old_value="json", message="string", file="string", line="numeric",
-        containment_path="array", containing_class="string", environment="string",
-        latest_report="latest"),
+        containment_path="array", containing_class="string", environment="string") | LATEST,
     order_columns=("certname", "configuration_version", "run_start_time", "run_end_time",
                    "report_receive_time", "hash", "status", "corrective_change", "timestamp",
                    "resource_type", "resource_title", "property", "name", "new_value",
@@ -57,10 +60,8 @@ EVENTS = Entity(
                    "containing_class", "environment"),
     default_order=(("timestamp", "desc"),),
     tiebreak=(("report", "asc"), ("seq", "asc")),
+    order_aliases=(("hash", "report"),),     # PDB's order column for the event's report
 )
-
-# `hash` orders events by their report (PDB's column name for it).
-ORDER_ALIASES = {"hash": "report"}
 
 REPORTS = Entity(
     name="reports",
@@ -71,7 +72,7 @@ REPORTS = Entity(
         catalog_uuid="string", code_id="string", job_id="string",
         cached_catalog_status="string", producer="string", environment="string",
         status="string", noop="boolean", noop_pending="boolean", corrective_change="boolean",
-        type="string", latest_report="latest"),
+        type="string") | LATEST,
     order_columns=("hash", "certname", "noop_pending", "puppet_version", "report_format",
                    "configuration_version", "start_time", "end_time", "producer_timestamp",
                    "producer", "corrective_change", "receive_time", "transaction_uuid",
