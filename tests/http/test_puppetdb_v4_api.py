@@ -92,6 +92,7 @@ def _events(client, **params):
 
 # ------------------------------------------------------------------ events
 
+
 def test_an_event_has_every_v4_key_with_utc_millisecond_times(loaded):
     (event,) = _events(loaded, query=["and", ["=", "status", "failure"],
                                       ["=", "configuration_version", "1795324011"]])
@@ -143,6 +144,7 @@ def test_a_reports_events_are_the_events_of_its_hash(loaded):
 
 
 # ------------------------------------------------------------------ reports
+
 
 def test_a_report_has_the_keys_pypuppetdb_reads(loaded):
     (report,) = _json(_get(loaded, "/pdb/query/v4/reports", query=["=", "configuration_version", "1795324011"]))
@@ -197,6 +199,7 @@ def test_an_unknown_reports_metrics_are_404(loaded):
 
 
 # ------------------------------------------------------------------ meta
+
 
 def test_version_names_the_puppetdb_release_served(client):
     assert _json(client.http.get("/pdb/meta/v1/version")) == {"version": "7.12.0"}

@@ -102,7 +102,6 @@ def test_aggregate_event_counts_per_summary(loaded):
     ({"distinct_resources": "true"}, "'distinct_resources' query parameter requires accompanying "
                                      "parameters 'distinct_start_time' and 'distinct_end_time'"),
 ])
-
 def test_bad_event_requests_are_400_plain_text(client, params, message):
     response = _get(client, "/pdb/query/v4/events", **params)
     assert (response.status_code, response.body.decode()) == (400, message)
