@@ -7,6 +7,7 @@ from chalicelib.auth.middleware import authenticate
 from chalicelib.errors import render_errors
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
+from chalicelib.puppetdb.v4routes import blueprint as puppetdb_v4
 
 logs.configure()
 app = Chalice(app_name="puppet-events")
@@ -20,4 +21,5 @@ app.register_middleware(authenticate, "http")
 app.register_middleware(limits.enforce, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
+app.register_blueprint(puppetdb_v4)
 app.register_blueprint(activity, url_prefix="/activity-api")

@@ -34,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/pdb/cmd/", WRITE, "puppetdb:write", certificate_may_submit=True),
     Rule("/v2/commands", WRITE, "puppetdb:write", certificate_may_submit=True),
     Rule("/pdb/query/", ANY, "puppetdb:read"),
+    Rule("/pdb/meta/", READ, "puppetdb:read"),
     Rule("/experimental/events", READ, "puppetdb:read"),
     Rule("/openapi.yaml", READ, ANY_TOKEN),
 )

@@ -52,7 +52,7 @@ def _json_or_null(value) -> str | None:
 
 
 def _event(report_hash: str, certname: str, config: str | None, seq: int, resource: Mapping,
-           event: Mapping | None, key) -> dict:
+           event: Mapping | None, key, shared: Mapping | None = None) -> dict:
     path = _path(resource.get(key("containment_path")))
     line = resource.get("line")
     if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
@@ -73,15 +73,91 @@ def _event(report_hash: str, certname: str, config: str | None, seq: int, resour
         "line": line,
         "containment_path": None if path is None else canonical_json(path),
         "containing_class": containing_class(path),
+        "name": None if event is None else _optional(source, "name", str),
+        "corrective_change": _optional(source if event is not None else resource,
+                                       "corrective_change", bool),
+        # report-level (v4 run_start_time, ...): `shared` is the same for every event
+        "environment": None, "run_start_time": None, "run_end_time": None,
+        "report_receive_time": None, **(shared or {}),
     }
+
+
+def _optional(mapping: Mapping, key: str, kinds):
+    """A key the wire format may leave out; present, it must have the right type."""
+    value = mapping.get(key)
+    if value is not None and not isinstance(value, kinds):
+        raise InvalidReport(f"invalid value for '{key}': {value!r}")
+    return value
+
+
+def _optional_time(mapping: Mapping, key: str) -> str | None:
+    return None if mapping.get(key) is None else _time(mapping, key)
+
+
+def _json_details(value, key: str) -> str:
+    if value is None:
+        return canonical_json([])
+    if not isinstance(value, list) or not all(isinstance(i, Mapping) for i in value):
+        raise InvalidReport(f"invalid value for '{key}': expected a list of objects")
+    return canonical_json(value)
+
+
+def _summary(body: Mapping, key, report_hash: str, received: str, **known) -> dict:
+    """The report-level record (model.REPORT_FIELDS + REPORT_DETAILS)."""
+    summary = {
+        "hash": report_hash, "certname": body.get(key("certname")),
+        "puppet_version": _optional(body, key("puppet_version"), str),
+        "report_format": _optional(body, key("report_format"), int),
+        "configuration_version": body.get(key("configuration_version")),
+        "start_time": _time(body, key("start_time")), "end_time": _time(body, key("end_time")),
+        "producer_timestamp": _optional_time(body, key("producer_timestamp")),
+        "receive_time": received,
+        "transaction_uuid": _optional(body, key("transaction_uuid"), str),
+        "catalog_uuid": _optional(body, key("catalog_uuid"), str),
+        "code_id": _optional(body, key("code_id"), str),
+        "job_id": _optional(body, key("job_id"), str),
+        "cached_catalog_status": _optional(body, key("cached_catalog_status"), str),
+        "producer": _optional(body, key("producer"), str),
+        "environment": _optional(body, key("environment"), str),
+        "status": _optional(body, key("status"), str),
+        "noop": _optional(body, key("noop"), bool),
+        "noop_pending": _optional(body, key("noop_pending"), bool),
+        "corrective_change": _optional(body, key("corrective_change"), bool),
+        "type": _optional(body, key("type"), str) or "agent",   # PDB stores agent by default
+        "metrics": _json_details(body.get(key("metrics")), "metrics"),
+        "logs": _json_details(_normalised_logs(body.get(key("logs"))), "logs"),
+    }
+    summary.update(known)
+    return summary
+
+
+def _normalised_logs(logs):
+    """Log times in the stored form, so responses can give them as UTC (notes 5.1)."""
+    if not isinstance(logs, list):
+        return logs
+    result = []
+    for log in logs:
+        if isinstance(log, Mapping) and isinstance(log.get("time"), str):
+            try:
+                log = {**log, "time": timestamps.stored(log["time"])}
+            except timestamps.InvalidTimestamp:
+                raise InvalidReport(f"invalid timestamp for 'time': {log['time']!r}") from None
+        result.append(log)
+    return result
+
+
+def _shared(summary: Mapping) -> dict:
+    return {"environment": summary["environment"], "run_start_time": summary["start_time"],
+            "run_end_time": summary["end_time"], "report_receive_time": summary["receive_time"]}
 
 
 def _hash(parts: list) -> str:
     return hashlib.sha1(canonical_json(parts).encode("utf-8")).hexdigest()
 
 
-def from_v8(body: object) -> Report:
-    """A store_report v8 body (notes 2.2). The hash covers what PuppetDB 8's does."""
+def from_v8(body: object, received: str | None = None) -> Report:
+    """A store_report v8 body (notes 2.2). The hash covers what PuppetDB 8's does.
+    `received` is the receive time (stored form; default now)."""
     if not isinstance(body, Mapping):
         raise InvalidReport("the report must be a JSON object")
     certname = _require(body, "certname", str)
@@ -91,21 +167,25 @@ def from_v8(body: object) -> Report:
                 _time(body, "start_time"), _time(body, "end_time"), produced,
                 body.get("transaction_uuid")]
     report_hash = _hash(identity)
+    same = lambda k: k  # noqa: E731 - v8 keys are already underscored
+    summary = _summary(body, same, report_hash, received or timestamps.stored(timestamps.now()))
+    shared = _shared(summary)
     resources = _require(body, "resources", list)
     events: list[dict] = []
     for resource in resources:
         if not isinstance(resource, Mapping):
             raise InvalidReport("every resource must be an object")
-        same = lambda k: k  # noqa: E731 - v8 keys are already underscored
         if resource.get("skipped") is True:
-            events.append(_event(report_hash, certname, config, len(events), resource, None, same))
+            events.append(_event(report_hash, certname, config, len(events), resource, None,
+                                 same, shared))
             continue
         for event in _require(resource, "events", list):
-            events.append(_event(report_hash, certname, config, len(events), resource, event, same))
-    return Report(report_hash, certname, config, produced, tuple(events))
+            events.append(_event(report_hash, certname, config, len(events), resource, event,
+                                 same, shared))
+    return Report(report_hash, certname, config, produced, tuple(events), summary)
 
 
-def from_v2(payload: object) -> Report:
+def from_v2(payload: object, received: str | None = None) -> Report:
     """A 1.4 "store report" v2 payload: dashed keys, a flat event list (notes 2.1)."""
     if not isinstance(payload, Mapping):
         raise InvalidReport("the report must be a JSON object")
@@ -118,6 +198,9 @@ def from_v2(payload: object) -> Report:
                 start, end, payload.get("transaction-uuid"),
                 sorted(canonical_json(e) for e in raw_events)]
     report_hash = _hash(identity)
+    summary = _summary(payload, dashed, report_hash,
+                       received or timestamps.stored(timestamps.now()))
+    shared = _shared(summary)
     events = []
     for event in raw_events:
         if not isinstance(event, Mapping):
@@ -127,9 +210,10 @@ def from_v2(payload: object) -> Report:
             if key not in event:
                 raise InvalidReport(f"missing required key '{key}'")
         merged = {**event, "events": None}
-        record = _event(report_hash, certname, config, len(events), merged, _v2_event(event), dashed)
+        record = _event(report_hash, certname, config, len(events), merged, _v2_event(event),
+                        dashed, shared)
         events.append(record)
-    return Report(report_hash, certname, config, end, tuple(events))
+    return Report(report_hash, certname, config, end, tuple(events), summary)
 
 
 def _v2_event(event: Mapping) -> dict:

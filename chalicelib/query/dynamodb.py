@@ -188,6 +188,8 @@ def _expressible(node: Node, array_fields: frozenset[str]) -> bool:
         return _expressible(node.term, array_fields)
     if isinstance(node, Match):
         return False
+    if isinstance(node, In) and not node.values:
+        return False            # `IN ()` is not an expression; the evaluator says false
     if node.field in array_fields:
         return isinstance(node, IsNull) or (isinstance(node, Compare) and node.op == "=")
     return True

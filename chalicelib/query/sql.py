@@ -59,12 +59,12 @@ def _compile(node: Node, columns, params: list) -> str:
 
 def _scalar_test(node: Node, expression: str, params: list) -> str:
     if isinstance(node, Compare):
-        params.append(_param(node.value))
+        params.append(param(node.value))
         return f"{expression} {node.op} ?"
     if isinstance(node, In):
         if not node.values:
             return "0"
-        params.extend(_param(v) for v in node.values)
+        params.extend(param(v) for v in node.values)
         return f"{expression} IN ({', '.join('?' * len(node.values))})"
     if isinstance(node, Match):
         params.append(node.pattern)
@@ -75,7 +75,8 @@ def _scalar_test(node: Node, expression: str, params: list) -> str:
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _param(value: object) -> object:
+def param(value: object) -> object:
+    """A Python value as SQLite stores it (booleans as 1/0)."""
     return int(value) if isinstance(value, bool) else value
 
 

@@ -52,6 +52,12 @@ class PuppetdbEventStore(Protocol):
         as EVENT_FIELDS plus `latest_report`), ordered by `order` (NULLs last
         ascending, as PostgreSQL), sliced; `total` counts before paging."""
 
+    def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
+                     offset: int, limit: int | None) -> Page[dict]:
+        """Reports (dicts of puppetdb.model.REPORT_FIELDS + REPORT_DETAILS) matching
+        `where` (AST fields as REPORT_FIELDS plus `latest_report`), ordered and
+        sliced as find_events; `total` counts before paging."""
+
 
 class ActivityStore(Protocol):
     def add_commit(self, commit: NewCommit) -> Commit:

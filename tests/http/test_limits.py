@@ -120,3 +120,33 @@ def test_headers_over_the_limit_are_431(client):
     response = client.http.get("/orchestrator/v1/jobs", headers={"X-Padding": "x" * (17 << 10)})
     assert response.status_code == 431
     assert _json(response)["kind"] == "puppetlabs.orchestrator/request-header-fields-too-large"
+
+
+def _v4(path: str, **params) -> str:
+    return f"/pdb/query/v4/{path}?" + urlencode(params)
+
+
+@pytest.mark.parametrize("path", ["events", "reports", "event-counts?summarize_by=certname"])
+def test_v4_queries_nested_too_deeply_are_a_400(client, path):
+    query = '["not", ' * 40 + '["=", "certname", "a"]' + "]" * 40
+    response = client.http.get(_v4(path, query=query) if "?" not in path
+                               else f"/pdb/query/v4/{path}&" + urlencode({"query": query}))
+    assert response.status_code == 400
+    assert b"nested more than 32 levels deep" in response.body
+
+
+def test_a_v4_limit_over_the_maximum_is_a_400(client):
+    response = client.http.get(_v4("events", limit="10001"))
+    assert response.status_code == 400 and b"no greater than 10000" in response.body
+
+
+def test_a_v4_post_body_nested_too_deeply_is_a_400(client):
+    response = client.http.post("/pdb/query/v4/events", headers={"Content-Type": "application/json"},
+                                body='{"query": ' + _nested(80) + "}")
+    assert response.status_code == 400 and b"nested more than 64 levels deep" in response.body
+
+
+def test_a_v4_order_by_over_the_size_limit_is_a_400(client):
+    order_by = json.dumps([{"field": "certname", "order": "asc"}] * 600)
+    response = client.http.get(_v4("events", order_by=order_by))
+    assert response.status_code == 400 and b"'order_by' parameter is longer than" in response.body

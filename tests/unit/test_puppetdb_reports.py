@@ -62,3 +62,44 @@ def test_a_v8_report_missing_a_required_key_is_invalid(key):
     del body[key]
     with pytest.raises(reports.InvalidReport):
         reports.from_v8(body)
+
+
+def test_v8_keeps_the_report_level_fields_v4_answers_with():
+    summary = reports.from_v8(_body(), "2026-11-22T06:00:00.000000Z").summary
+    assert (summary["puppet_version"], summary["report_format"], summary["status"]) == \
+        ("7.23.0", 12, "failed")
+    assert (summary["noop"], summary["noop_pending"], summary["type"]) == (False, True, "agent")
+    assert summary["receive_time"] == "2026-11-22T06:00:00.000000Z"
+    assert json.loads(summary["metrics"]) == _body()["metrics"]
+
+
+def test_log_times_are_stored_in_utc():
+    body = _body()
+    body["logs"] = [{**body["logs"][0], "time": "2026-11-22T07:06:51.428+02:00"}]
+    (log,) = json.loads(reports.from_v8(body).summary["logs"])
+    assert log["time"] == "2026-11-22T05:06:51.428000Z"
+
+
+def test_v8_events_carry_name_and_the_runs_times():
+    report = reports.from_v8(_body(), "2026-11-22T06:00:00.000000Z")
+    event = report.events[0]
+    assert event["name"] == "directory_created" and event["corrective_change"] is False
+    assert (event["run_start_time"], event["run_end_time"], event["report_receive_time"]) == (
+        "2026-11-22T05:06:51.428000Z", "2026-11-22T05:06:51.469000Z",
+        "2026-11-22T06:00:00.000000Z")
+    assert event["environment"] == "production"
+
+
+def test_v2_reports_have_their_dashed_fields_and_no_name():
+    b1, _ = demo.example_reports()
+    assert (b1.summary["puppet_version"], b1.summary["report_format"]) == ("3.0.1", 3)
+    assert b1.summary["metrics"] == "[]" and b1.events[0]["name"] is None
+    assert b1.events[0]["run_start_time"] == "2011-01-01T15:00:00.000000Z"
+
+
+@pytest.mark.parametrize("key,value", [("metrics", {"a": 1}), ("noop", "yes"),
+                                       ("report_format", "12")])
+def test_a_v8_report_with_a_mistyped_report_field_is_invalid(key, value):
+    body = {**_body(), key: value}
+    with pytest.raises(reports.InvalidReport):
+        reports.from_v8(body)

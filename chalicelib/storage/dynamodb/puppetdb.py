@@ -12,8 +12,10 @@ from typing import Iterable, Sequence
 
 from botocore.exceptions import ClientError
 
+import json
+
 from ...paging import Page
-from ...puppetdb.model import EVENT_FIELDS, Report
+from ...puppetdb.model import EVENT_FIELDS, REPORT_FIELDS, Report, canonical_json
 from ...query import evaluate
 from ...query.ast import And, Compare, In, Node, Not, Or
 from ...query.dynamodb import AccessPath, plan
@@ -22,6 +24,12 @@ from .runner import Runner
 
 _STORED = EVENT_FIELDS + ("seq",)
 ATTRIBUTES = {name: name for name in _STORED}
+# The containment path is a List attribute, so `=` is DynamoDB's list contains()
+# (any element, notes 3); it is read back as the canonical JSON text the port speaks.
+ARRAY_FIELDS = frozenset({"containment_path"})
+REPORT_ATTRIBUTES = {name: name for name in REPORT_FIELDS}
+DETAILS_CHUNK = 300_000      # bytes of metrics+logs JSON per item (DynamoDB's limit is 400 KB)
+ALL_REPORTS = "REPORT"
 CERTNAMES = "CERTNAMES"
 BATCH = 25            # BatchWriteItem's limit
 GET_BATCH = 100       # BatchGetItem's limit
@@ -38,6 +46,16 @@ PATHS = (
 )
 
 
+# Reports: one by hash; a node's by producer timestamp; else all of them in time order.
+REPORT_PATHS = (
+    AccessPath("hash", None, "PK", ("hash",), "R#{hash}"),
+    AccessPath("certname", "pdb-reports-by-certname", "certname", ("certname",), "{certname}",
+               "order_key", "producer_timestamp"),
+    AccessPath("all", "pdb-reports-all", "listing", (), ALL_REPORTS,
+               "order_key", "producer_timestamp"),
+)
+
+
 def _report_key(report_hash: str) -> dict:
     return {"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}}
 
@@ -50,11 +68,15 @@ class PuppetdbItems:
                                           ConsistentRead=True):
             return False
         self._put_events(report)
+        self._put_details(report)
+        summary = {n: report.summary.get(n) for n in REPORT_FIELDS}
+        summary.update(hash=report.hash, certname=report.certname)
         try:
             self.client.put_item(
                 TableName=reports,
-                Item={**_report_key(report.hash), "certname": {"S": report.certname},
-                      "latest_key": {"S": report.latest_key}},
+                Item={**to_item(summary), **_report_key(report.hash),
+                      "latest_key": {"S": report.latest_key}, "listing": {"S": ALL_REPORTS},
+                      "order_key": {"S": f"{report.summary.get('producer_timestamp') or report.latest_key}#{report.hash}"}},
                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -66,9 +88,23 @@ class PuppetdbItems:
     def _put_events(self, report: Report) -> None:
         """Idempotent puts (the key is the report hash and position); invisible until commit."""
         requests = [{"PutRequest": {"Item": to_item({
-            "PK": "R#" + report.hash, "SK": f"{event['timestamp']}#{event['seq']:06d}", **event})}}
+            "PK": "R#" + report.hash, "SK": f"{event['timestamp']}#{event['seq']:06d}", **event,
+            "containment_path": _path_list(event.get("containment_path"))})}}
             for event in report.events]
-        table = self.table_name("pdb-events")
+        self._batch_put(self.table_name("pdb-events"), requests)
+
+    def _put_details(self, report: Report) -> None:
+        """Metrics and logs as chunks of one JSON document (a report's logs can
+        outgrow one item); invisible until the commit item exists."""
+        document = json.dumps({"metrics": report.summary.get("metrics") or "[]",
+                               "logs": report.summary.get("logs") or "[]"}).encode("utf-8")
+        chunks = [document[i:i + DETAILS_CHUNK] for i in range(0, len(document), DETAILS_CHUNK)]
+        self._batch_put(self.table_name("pdb-reports"), [
+            {"PutRequest": {"Item": {"PK": {"S": "R#" + report.hash},
+                                     "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk}}}}
+            for n, chunk in enumerate(chunks)])
+
+    def _batch_put(self, table: str, requests: list) -> None:
         for start in range(0, len(requests), BATCH):
             pending = {table: requests[start:start + BATCH]}
             while pending:
@@ -91,12 +127,13 @@ class PuppetdbItems:
     # ------------------------------------------------------------- reading
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None) -> Page[dict]:
-        node = self._resolve_latest(where)
-        runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES)
-        candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES),
+        node = self._resolve_latest(where, "report")
+        runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES, ARRAY_FIELDS)
+        candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
                                          order_key=lambda r: r["SK"]))
         committed = self._committed({r["report"] for r in candidates})
-        found = [{name: r.get(name) for name in _STORED}
+        found = [{**{name: r.get(name) for name in _STORED},
+                  "containment_path": _path_text(r.get("containment_path"))}
                  for r in candidates if r["report"] in committed]
         found = evaluate.sort(found, order)
         end = None if limit is None else offset + limit
@@ -115,9 +152,41 @@ class PuppetdbItems:
                 return tuple(sorted(hashes))
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def _resolve_latest(self, node: Node) -> Node:
-        """`latest_report = b` -> `report IN (latest hashes)` or its negation, so the
-        report path can key the read (notes 1.2)."""
+    def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
+                     offset: int, limit: int | None) -> Page[dict]:
+        """Commit items by REPORT_PATHS (never a scan), sorted in Python like
+        find_events; metrics and logs are read for the page only."""
+        node = self._resolve_latest(where, "hash")
+        runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
+        found = [{name: r.get(name) for name in REPORT_FIELDS}
+                 for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
+                                         order_key=lambda r: r.get("order_key", ""),
+                                         consistent=True)
+                 if r["SK"] == "REPORT"]
+        found = evaluate.sort(found, order)
+        end = None if limit is None else offset + limit
+        page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
+        return Page(page, len(found), limit, offset)
+
+    def _details(self, report_hash: str) -> dict:
+        arguments = {"TableName": self.table_name("pdb-reports"), "ConsistentRead": True,
+                     "KeyConditionExpression": "PK = :p AND begins_with(SK, :d)",
+                     "ExpressionAttributeValues": {":p": {"S": "R#" + report_hash},
+                                                   ":d": {"S": "DETAILS#"}}}
+        chunks = []
+        while True:
+            response = self.client.query(**arguments)
+            chunks.extend(item["data"]["B"] for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                break
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        if not chunks:
+            return {"metrics": "[]", "logs": "[]"}
+        return json.loads(b"".join(chunks).decode("utf-8"))
+
+    def _resolve_latest(self, node: Node, key_field: str) -> Node:
+        """`latest_report = b` -> `<key_field> IN (latest hashes)` or its negation,
+        so the report path can key the read (notes 1.2)."""
         hashes: list = []
 
         def rewrite(term: Node) -> Node:
@@ -129,7 +198,7 @@ class PuppetdbItems:
                 return term
             if not hashes:
                 hashes.append(self._latest_reports())
-            member = In("report", hashes[0])
+            member = In(key_field, hashes[0])
             wanted = isinstance(term, Compare) and term.value is True
             return member if wanted else Not(member)
         return rewrite(node)
@@ -147,3 +216,14 @@ class PuppetdbItems:
                 found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
                 request = response.get("UnprocessedKeys") or None
         return found
+
+
+def _path_list(text: str | None) -> list | None:
+    return None if text is None else json.loads(text)
+
+
+def _path_text(value) -> str | None:
+    """A stored path back to canonical JSON text (items of older versions hold text)."""
+    if value is None or isinstance(value, str):
+        return value
+    return canonical_json(list(value))

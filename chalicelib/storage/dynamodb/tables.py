@@ -82,9 +82,18 @@ PDB_EVENTS = TableSpec(
         Index("pdb-events-by-type", ("resource_type", "S"), ("SK", "S")),
     ),
 )
-# Report commit items ("R#<hash>", "REPORT") and the latest report per node
-# ("CERTNAMES", certname).
-PDB_REPORTS = TableSpec(name="pdb-reports")
+# Report commit items ("R#<hash>", "REPORT") carrying the report-level fields,
+# their metrics and logs ("R#<hash>", "DETAILS#<n>", chunks of JSON), and the
+# latest report per node ("CERTNAMES", certname). Commit items alone have
+# `order_key` ("<producer timestamp>#<hash>"), so the two indexes list reports
+# by node or all of them in time order (docs/dynamodb.md, "PuppetDB v4").
+PDB_REPORTS = TableSpec(
+    name="pdb-reports",
+    indexes=(
+        Index("pdb-reports-by-certname", ("certname", "S"), ("order_key", "S")),
+        Index("pdb-reports-all", ("listing", "S"), ("order_key", "S")),
+    ),
+)
 
 # Activity service: commits by service partition, copies per object and object
 # type, a subject index, and counters (docs/dynamodb.md, "Activity service").

@@ -8,6 +8,7 @@ from .connection import Connections
 class SqliteStorage(orchestrator.JobTables, puppetdb.PuppetdbTables, activity.CommitTables,
                     tokens.TokenTables, Connections):
     schema = orchestrator.SCHEMA + puppetdb.SCHEMA + activity.SCHEMA + tokens.SCHEMA
+    upgrades = (puppetdb.upgrade,)
 
 
 __all__ = ["SqliteStorage"]

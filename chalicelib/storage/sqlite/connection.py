@@ -26,6 +26,7 @@ def _regexp(pattern: str, value: object) -> int:
 
 class Connections:
     schema: str = ""   # DDL of every table, joined from the domain mixins
+    upgrades: tuple = ()   # functions(conn) that bring an older file up to the schema
 
     def __init__(self, path: str):
         self.path = path
@@ -35,6 +36,8 @@ class Connections:
         db = self.db()
         db.enable_wal()
         db.conn.executescript(self.schema)
+        for upgrade in self.upgrades:
+            upgrade(db.conn)
 
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)

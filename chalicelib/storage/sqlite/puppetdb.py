@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ...paging import Page
-from ...puppetdb.model import EVENT_FIELDS, Report
+from ...puppetdb.model import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS, Report
 from ...query import sql
 from ...query.ast import Node
 
@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS pdb_events (
     containing_class TEXT,
     PRIMARY KEY (report, seq)
 );
+CREATE TABLE IF NOT EXISTS pdb_report_details (
+    hash TEXT PRIMARY KEY REFERENCES pdb_reports (hash),
+    metrics TEXT NOT NULL,               -- canonical JSON arrays
+    logs TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS pdb_events_by_timestamp ON pdb_events (timestamp);
 CREATE INDEX IF NOT EXISTS pdb_events_by_certname ON pdb_events (certname, timestamp);
 CREATE INDEX IF NOT EXISTS pdb_events_by_status ON pdb_events (status, timestamp);
@@ -48,10 +53,41 @@ CREATE INDEX IF NOT EXISTS pdb_events_by_class ON pdb_events (containing_class);
 CREATE INDEX IF NOT EXISTS pdb_events_by_file ON pdb_events (file, line);
 """
 
+# Columns added for the v4 API (notes 3), by ALTER TABLE so older files upgrade in place.
+ADDED_COLUMNS = {
+    "pdb_events": {"name": "TEXT", "corrective_change": "INTEGER", "environment": "TEXT",
+                   "run_start_time": "TEXT", "run_end_time": "TEXT",
+                   "report_receive_time": "TEXT"},
+    "pdb_reports": {name: "INTEGER" if name in ("report_format", "noop", "noop_pending",
+                                                "corrective_change") else "TEXT"
+                    for name in REPORT_FIELDS if name not in ("hash", "certname")},
+}
+INDEXES_AFTER_UPGRADE = """
+CREATE INDEX IF NOT EXISTS pdb_reports_by_certname ON pdb_reports (certname, producer_timestamp);
+CREATE INDEX IF NOT EXISTS pdb_reports_by_time ON pdb_reports (producer_timestamp);
+"""
+_BOOLEAN = ("noop", "noop_pending", "corrective_change")
+
+
+def upgrade(conn) -> None:
+    """Add the columns a file made by an older version lacks."""
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    conn.executescript(INDEXES_AFTER_UPGRADE)
+
+
 _STORED = EVENT_FIELDS + ("seq",)
-COLUMNS: dict[str, str] = {name: f"e.{name}" for name in _STORED}
+COLUMNS: dict[str, str | sql.Column] = {name: f"e.{name}" for name in _STORED}
+# v4: `=`, `~` and `in` on the path hold when any element does (notes 3).
+COLUMNS["containment_path"] = sql.Column("e.containment_path", "array")
 # latest-report (notes 1.2): report IN (the latest reports); 1/0, never NULL.
 COLUMNS["latest_report"] = "(e.report IN (SELECT latest_report FROM pdb_certnames))"
+
+REPORT_COLUMNS: dict[str, str] = {name: f"r.{name}" for name in REPORT_FIELDS}
+REPORT_COLUMNS["latest_report"] = "(r.hash IN (SELECT latest_report FROM pdb_certnames))"
 
 
 class PuppetdbTables:
@@ -59,13 +95,20 @@ class PuppetdbTables:
         with self.write() as db:
             if db.execute("SELECT 1 FROM pdb_reports WHERE hash = ?", [report.hash]).fetchone():
                 return False
-            db.execute("INSERT INTO pdb_reports (hash, certname, latest_key) VALUES (?, ?, ?)",
-                       [report.hash, report.certname, report.latest_key])
+            fields = [n for n in REPORT_FIELDS if n not in ("hash", "certname")]
+            summary = report.summary
+            db.execute(
+                f"INSERT INTO pdb_reports (hash, certname, latest_key, {', '.join(fields)}) "
+                f"VALUES ({', '.join('?' * (3 + len(fields)))})",
+                [report.hash, report.certname, report.latest_key]
+                + [sql.param(summary.get(n)) for n in fields])
+            db.execute("INSERT INTO pdb_report_details (hash, metrics, logs) VALUES (?, ?, ?)",
+                       [report.hash, summary.get("metrics") or "[]", summary.get("logs") or "[]"])
             if report.events:
                 db.conn.executemany(
                     f"INSERT INTO pdb_events ({', '.join(_STORED)}) "
                     f"VALUES ({', '.join('?' * len(_STORED))})",
-                    [[event[name] for name in _STORED] for event in report.events])
+                    [[sql.param(event.get(name)) for name in _STORED] for event in report.events])
             # The latest report is the one with the greatest key (notes 2.2, strictly later).
             db.execute(
                 "INSERT INTO pdb_certnames (certname, latest_report, latest_key) VALUES (?, ?, ?) "
@@ -82,8 +125,34 @@ class PuppetdbTables:
             total = db.execute(f"SELECT count(*) FROM pdb_events AS e WHERE {clause}",
                                params).fetchone()[0]
             cursor = db.execute(
-                f"SELECT {', '.join(COLUMNS[n] for n in _STORED)} FROM pdb_events AS e "
+                f"SELECT {', '.join(sql.column(COLUMNS[n]).expression for n in _STORED)} "
+                f"FROM pdb_events AS e "
                 f"WHERE {clause} ORDER BY {ordering} LIMIT ? OFFSET ?",
                 params + [-1 if limit is None else limit, offset])
-            rows = [dict(zip(_STORED, row)) for row in cursor.fetchall()]
+            rows = [_booleans(dict(zip(_STORED, row)), ("corrective_change",))
+                    for row in cursor.fetchall()]
         return Page(rows, total, limit, offset)
+
+    def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
+                     offset: int, limit: int | None) -> Page[dict]:
+        clause, params = sql.where(where, REPORT_COLUMNS)
+        ordering = sql.order_by(order, REPORT_COLUMNS)
+        selected = ", ".join(REPORT_COLUMNS[n] for n in REPORT_FIELDS)
+        with self.snapshot() as db:
+            total = db.execute(f"SELECT count(*) FROM pdb_reports AS r WHERE {clause}",
+                               params).fetchone()[0]
+            cursor = db.execute(
+                f"SELECT {selected}, d.metrics, d.logs FROM pdb_reports AS r "
+                f"LEFT JOIN pdb_report_details AS d ON d.hash = r.hash "
+                f"WHERE {clause} ORDER BY {ordering} LIMIT ? OFFSET ?",
+                params + [-1 if limit is None else limit, offset])
+            rows = [_booleans(dict(zip(REPORT_FIELDS + REPORT_DETAILS, row)), _BOOLEAN)
+                    for row in cursor.fetchall()]
+        return Page(rows, total, limit, offset)
+
+
+def _booleans(record: dict, names) -> dict:
+    for name in names:
+        if record.get(name) is not None:
+            record[name] = bool(record[name])
+    return record

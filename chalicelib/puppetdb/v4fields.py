@@ -1,0 +1,102 @@
+"""PuppetDB 7's v4 entities as data: each field's stored name and type, and the
+columns `order_by` accepts (../shared/notes/puppetdb.md 3; PDB query_eng/engine.clj
+report-events-query and reports-query, query.clj resource-event-columns).
+
+Types decide the operators (v4query.py): string (`=`, `~`, `in`), numeric and
+timestamp (also `<`, `>`, `<=`, `>=`), boolean (`=`), json (values compared as
+canonical JSON text), array (`=`/`~` hold when any element does), latest
+(`latest_report?`, query only).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    stored: str          # the AST / storage field
+    type: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str                          # as PuppetDB names it in messages
+    fields: dict[str, Field]
+    order_columns: tuple[str, ...]     # in PuppetDB's order, for its error text
+    default_order: tuple[tuple[str, str], ...]
+    tiebreak: tuple[tuple[str, str], ...]
+    order_aliases: tuple[tuple[str, str], ...] = ()    # order column -> stored field
+
+    def order_field(self, column: str) -> str:
+        if column in self.fields:
+            return self.fields[column].stored
+        return dict(self.order_aliases)[column]
+
+    @property
+    def queryable(self) -> list[str]:
+        return sorted(self.fields)
+
+
+LATEST = {"latest_report?": Field("latest_report", "latest")}   # query only, never shown
+
+
+def _fields(**types: str) -> dict[str, Field]:
+    return {name: Field(name, kind) for name, kind in types.items()}
+
+
+EVENTS = Entity(
+    name="events",
+    fields=_fields(
+        certname="string", configuration_version="string", run_start_time="timestamp",
+        run_end_time="timestamp", report_receive_time="timestamp", report="string",
+        status="string", corrective_change="boolean", timestamp="timestamp",
+        resource_type="string", resource_title="string", property="string", name="string",
+        new_value="json", old_value="json", message="string", file="string", line="numeric",
+        containment_path="array", containing_class="string", environment="string") | LATEST,
+    order_columns=("certname", "configuration_version", "run_start_time", "run_end_time",
+                   "report_receive_time", "hash", "status", "corrective_change", "timestamp",
+                   "resource_type", "resource_title", "property", "name", "new_value",
+                   "old_value", "message", "file", "line", "containment_path",
+                   "containing_class", "environment"),
+    default_order=(("timestamp", "desc"),),
+    tiebreak=(("report", "asc"), ("seq", "asc")),
+    order_aliases=(("hash", "report"),),     # PDB's order column for the event's report
+)
+
+REPORTS = Entity(
+    name="reports",
+    fields=_fields(
+        hash="string", certname="string", puppet_version="string", report_format="numeric",
+        configuration_version="string", start_time="timestamp", end_time="timestamp",
+        producer_timestamp="timestamp", receive_time="timestamp", transaction_uuid="string",
+        catalog_uuid="string", code_id="string", job_id="string",
+        cached_catalog_status="string", producer="string", environment="string",
+        status="string", noop="boolean", noop_pending="boolean", corrective_change="boolean",
+        type="string") | LATEST,
+    order_columns=("hash", "certname", "noop_pending", "puppet_version", "report_format",
+                   "configuration_version", "start_time", "end_time", "producer_timestamp",
+                   "producer", "corrective_change", "receive_time", "transaction_uuid",
+                   "catalog_uuid", "noop", "code_id", "job_id", "cached_catalog_status",
+                   "environment", "status", "type"),
+    default_order=(("producer_timestamp", "desc"),),
+    tiebreak=(("hash", "asc"),),
+)
+
+# event-counts: `summarize_by` -> the event fields that name a subject
+# (PDB query/event_counts.clj get-group-by).
+SUMMARIZE_BY = {
+    "certname": ("certname",),
+    "containing_class": ("containing_class",),
+    "resource": ("resource_type", "resource_title"),
+}
+COUNT_BY = ("resource", "certname")
+COUNT_COLUMNS = ("failures", "successes", "noops", "skips")
+STATUS_COUNTS = {"failure": "failures", "success": "successes", "noop": "noops",
+                 "skipped": "skips"}
+
+# counts_filter: a query on the counts themselves (PDB query.clj event-count-ops).
+COUNTS = Entity(
+    name="event-counts",
+    fields={name: Field(name, "numeric") for name in COUNT_COLUMNS},
+    order_columns=COUNT_COLUMNS, default_order=(), tiebreak=(),
+)

@@ -1,0 +1,208 @@
+"""v4 request parameters (URL query or, for POST, a JSON body) -> what the
+queries need, with PuppetDB 7's error texts (../shared/notes/puppetdb.md 3;
+PDB http/handlers.clj, query/paging.clj)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .. import limits, timestamps
+from ..config import settings
+from ..errors import ApiError
+from ..query.ast import EVERYTHING, Node
+from . import v4query
+from .parsing import accepts_json, bad_request
+from .query import QueryError
+from .v4fields import COUNT_BY, COUNTS, SUMMARIZE_BY, Entity
+
+GLOBAL = {"pretty", "timeout", "explain"}         # accepted and ignored
+PAGING = {"limit", "offset", "order_by", "include_total"}
+DISTINCT = {"distinct_resources", "distinct_start_time", "distinct_end_time"}
+COUNTING = {"summarize_by", "count_by", "counts_filter"}
+
+EVENTS_PARAMS = {"query"} | PAGING | DISTINCT | GLOBAL
+REPORTS_PARAMS = {"query"} | PAGING | GLOBAL
+EVENT_COUNTS_PARAMS = {"query"} | PAGING | DISTINCT | COUNTING | GLOBAL
+AGGREGATE_PARAMS = {"query"} | DISTINCT | COUNTING | GLOBAL
+
+
+@dataclass(frozen=True)
+class Window:
+    """`distinct_resources`: the newest event per resource within [start, end)."""
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Request:
+    where: Node
+    order: tuple[tuple[str, str], ...]     # columns as the client named them
+    limit: int | None
+    offset: int
+    include_total: bool
+    distinct: Window | None = None
+    summarize_by: tuple[str, ...] = ()
+    count_by: str = "resource"
+    counts_filter: Node | None = None
+
+
+def from_body(raw: bytes | None) -> dict:
+    """A POST body: a JSON object of parameters."""
+    if not raw:
+        return {}
+    try:
+        body = limits.body_json(raw)
+    except limits.TooComplex as error:
+        raise bad_request(str(error)) from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise bad_request(f"Malformed JSON in the request body: {error}") from None
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object of query parameters")
+    return body
+
+
+def parse(params: dict, accept: str | None, entity: Entity, allowed: set[str], *,
+          counting: bool = False, aggregate: bool = False) -> Request:
+    for name in sorted(params):
+        if name not in allowed:
+            raise bad_request(f"Unsupported query parameter '{name}'")
+    if not accepts_json(accept):
+        raise ApiError(406, "not-acceptable", "must accept application/json")
+    summarize_by, count_by, counts_filter = _counting(params) if counting else ((), "resource", None)
+    if counting and not aggregate and len(summarize_by) > 1:
+        raise bad_request(f"Unsupported value for 'summarize_by': '{params['summarize_by']}'")
+    order_entity = _counts_entity(summarize_by) if counting else entity
+    try:
+        where = EVERYTHING if params.get("query") is None else _query(params["query"], entity)
+    except QueryError as error:
+        raise bad_request(str(error)) from None
+    return Request(
+        where=where,
+        order=_order_by(params.get("order_by"), order_entity),
+        limit=_limit(params.get("limit")),
+        offset=_offset(params.get("offset")),
+        include_total=_flag(params.get("include_total")),
+        distinct=_distinct(params),
+        summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter)
+
+
+def _query(raw: object, entity: Entity) -> Node:
+    if isinstance(raw, str):
+        return v4query.parse_text(raw, entity)
+    return v4query.parse(raw, entity)
+
+
+def _text(raw: object) -> str:
+    return raw if isinstance(raw, str) else json.dumps(raw)
+
+
+def _flag(raw: object) -> bool:
+    """Java parseBoolean, plus a bare flag (notes 1.6)."""
+    if raw is None:
+        return False
+    if isinstance(raw, bool):
+        return raw
+    return _text(raw).strip().lower() in ("", "true")
+
+
+def _limit(raw: object) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not (isinstance(raw, int) or _text(raw).strip().isdigit()) \
+            or int(raw) < 1:
+        raise bad_request(f"Illegal value '{_text(raw)}' for :limit; "
+                          f"expected a positive non-zero integer.")
+    maximum = settings().max_page_limit
+    if int(raw) > maximum:
+        raise bad_request(f"Illegal value '{_text(raw)}' for :limit; expected a positive "
+                          f"non-zero integer no greater than {maximum}.")
+    return int(raw)
+
+
+def _offset(raw: object) -> int:
+    if raw is None:
+        return 0
+    if isinstance(raw, bool) or not (isinstance(raw, int) or _text(raw).strip().isdigit()) \
+            or int(raw) < 0:
+        raise bad_request(f"Illegal value '{_text(raw)}' for :offset; "
+                          f"expected a non-negative integer.")
+    return int(raw)
+
+
+def _order_by(raw: object, entity: Entity) -> tuple[tuple[str, str], ...]:
+    """`[{"field": F, "order": "asc"|"desc"}]` (v4 paging.markdown)."""
+    if raw is None:
+        return ()
+    terms = raw
+    if isinstance(raw, str):
+        try:
+            terms = limits.query_json(raw, "order_by")
+        except limits.TooComplex as error:
+            raise bad_request(str(error)) from None
+        except ValueError:
+            terms = None
+    if not isinstance(terms, list):
+        raise bad_request(f"Illegal value '{_text(raw)}' for :order_by; expected an array of maps.")
+    order = []
+    for term in terms:
+        shown = json.dumps(term)
+        if not isinstance(term, dict):
+            raise bad_request(f"Illegal value '{shown}' in :order_by; expected a map.")
+        for key in term:
+            if key not in ("field", "order"):
+                raise bad_request(f"Illegal value '{shown}' in :order_by; unknown key '{key}'.")
+        if "field" not in term:
+            raise bad_request(f"Illegal value '{shown}' in :order_by; missing required key 'field'.")
+        column = term["field"]
+        if column not in entity.order_columns:
+            raise bad_request(f"Unrecognized column '{column}' specified in :order_by; "
+                              "Supported columns are '" + "', '".join(entity.order_columns) + "'")
+        direction = term.get("order", "asc")
+        if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
+            raise bad_request(f"Unsupported value {direction} for :order; "
+                              f"expected one of 'DESC' or 'ASC'")
+        order.append((column, direction.lower()))
+    return tuple(order)
+
+
+def _distinct(params: dict) -> Window | None:
+    wanted = _flag(params.get("distinct_resources")) if "distinct_resources" in params else False
+    start, end = params.get("distinct_start_time"), params.get("distinct_end_time")
+    if wanted and (start is None or end is None):
+        raise bad_request("'distinct_resources' query parameter requires accompanying parameters "
+                          "'distinct_start_time' and 'distinct_end_time'")
+    if not wanted:
+        if start is not None or end is not None:
+            raise bad_request("'distinct_start_time' and 'distinct_end_time' query parameters "
+                              "must accompany parameter 'distinct_resources'")
+        return None
+    try:
+        return Window(timestamps.stored(_text(start)), timestamps.stored(_text(end)))
+    except timestamps.InvalidTimestamp as error:
+        raise bad_request(str(error)) from None
+
+
+def _counting(params: dict):
+    raw = params.get("summarize_by")
+    if raw is None:
+        raise bad_request("Missing required query parameter 'summarize_by'")
+    summarize_by = tuple(part.strip() for part in _text(raw).split(","))
+    for value in summarize_by:
+        if value not in SUMMARIZE_BY:
+            raise bad_request(f"Unsupported value for 'summarize_by': '{value}'")
+    count_by = params.get("count_by") or "resource"
+    if count_by not in COUNT_BY:
+        raise bad_request(f"Unsupported value for 'count_by': '{count_by}'")
+    counts_filter = None
+    if params.get("counts_filter") is not None:
+        try:
+            counts_filter = _query(params["counts_filter"], COUNTS)
+        except QueryError as error:
+            raise bad_request(str(error)) from None
+    return summarize_by, count_by, counts_filter
+
+
+def _counts_entity(summarize_by: tuple[str, ...]) -> Entity:
+    """event-counts orders by the counts and the subject's fields."""
+    fields = SUMMARIZE_BY[summarize_by[0]] if summarize_by else ()
+    return Entity(COUNTS.name, COUNTS.fields, COUNTS.order_columns + fields, (), ())

@@ -1,0 +1,103 @@
+"""PuppetDB v4 query routes and /pdb/meta/v1/version (../shared/notes/puppetdb.md 3
+and 5). Each route: parameters (URL, or a JSON body for POST) -> v4 query -> view.
+Errors are plain text (errors.render picks the format by path)."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from .. import http
+from ..config import settings
+from ..errors import ApiError
+from ..query.ast import Compare, all_of
+from ..storage import get_storage
+from . import v4, v4params, v4views
+from .v4fields import EVENTS, REPORTS
+
+# The PuppetDB release whose v4 answers these endpoints reproduce.
+PUPPETDB_VERSION = "7.12.0"
+QUERY = "/pdb/query/v4"
+
+blueprint = Blueprint(__name__)
+
+
+def _params() -> dict:
+    request = blueprint.current_request
+    params = dict(request.query_params or {})
+    if request.method == "POST":
+        params.update(v4params.from_body(request.raw_body))
+    return params
+
+
+def _parse(entity, allowed, **options) -> v4params.Request:
+    headers = blueprint.current_request.headers or {}
+    return v4params.parse(_params(), headers.get("accept"), entity, allowed, **options)
+
+
+def _answer(items: list, total: int, include_total: bool):
+    headers = {"X-Records": str(total)} if include_total else {}
+    return http.json_response(items, headers=headers)
+
+
+def _events(extra=None):
+    request = _parse(EVENTS, v4params.EVENTS_PARAMS)
+    where = request.where if extra is None else all_of(extra, request.where)
+    page = v4.events(get_storage(), request, settings().event_query_limit, where)
+    return _answer([v4views.event(r) for r in page.items], page.total, request.include_total)
+
+
+@blueprint.route(QUERY + "/events", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def events():
+    return _events()
+
+
+@blueprint.route(QUERY + "/reports", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def reports():
+    request = _parse(REPORTS, v4params.REPORTS_PARAMS)
+    page = v4.reports(get_storage(), request)
+    return _answer([v4views.report(r) for r in page.items], page.total, request.include_total)
+
+
+@blueprint.route(QUERY + "/reports/{report_hash}/events", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def report_events(report_hash):
+    return _events(Compare("report", "=", report_hash))
+
+
+def _report_or_404(report_hash: str) -> dict:
+    found = v4.report(get_storage(), report_hash)
+    if found is None:
+        raise ApiError(404, "not-found", f"No information is known about report {report_hash}")
+    return found
+
+
+@blueprint.route(QUERY + "/reports/{report_hash}/metrics", methods=["GET"],
+                 content_types=http.ANY_CONTENT)
+def report_metrics(report_hash):
+    return http.json_response(v4views.metrics(_report_or_404(report_hash)))
+
+
+@blueprint.route(QUERY + "/reports/{report_hash}/logs", methods=["GET"],
+                 content_types=http.ANY_CONTENT)
+def report_logs(report_hash):
+    return http.json_response(v4views.logs(_report_or_404(report_hash)))
+
+
+@blueprint.route(QUERY + "/event-counts", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def event_counts():
+    request = _parse(EVENTS, v4params.EVENT_COUNTS_PARAMS, counting=True)
+    summarize_by, page = v4.event_counts(get_storage(), request, settings().event_query_limit)
+    return _answer([v4views.event_count(summarize_by, r) for r in page.items], page.total,
+                   request.include_total)
+
+
+@blueprint.route(QUERY + "/aggregate-event-counts", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def aggregate_event_counts():
+    request = _parse(EVENTS, v4params.AGGREGATE_PARAMS, counting=True, aggregate=True)
+    return http.json_response(
+        v4.aggregate_event_counts(get_storage(), request, settings().event_query_limit))
+
+
+@blueprint.route("/pdb/meta/v1/version", methods=["GET"], content_types=http.ANY_CONTENT)
+def version():
+    return http.json_response({"version": PUPPETDB_VERSION})
