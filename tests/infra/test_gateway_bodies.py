@@ -21,6 +21,7 @@ from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 
 from app import app
 from chalicelib import http, storage
+from chalicelib.auth import tokens
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "puppetdb" / "store_report_v8_1.json"
 CHALICE_DEFAULT_BINARY_TYPES = list(app.api.default_binary_types)
@@ -36,8 +37,12 @@ def is_binary(content_type: str, binary_types: list[str]) -> bool:
     return any(fnmatch(media_type, pattern.lower()) for pattern in binary_types)
 
 
+# The admin token of the store under test (app_store), sent with every event.
+CREDENTIALS: dict[str, str] = {}
+
+
 def gateway_event(binary_types, method, path, headers=None, body: bytes | None = None) -> dict:
-    headers = headers or {}
+    headers = {**CREDENTIALS, **(headers or {})}
     event = LambdaEventConverter(RouteMatcher(list(app.routes))).create_lambda_event(
         method, path, headers, None)
     event["requestContext"]["requestId"] = "c0ffee00-0000-4000-8000-000000000000"
@@ -71,9 +76,13 @@ def events_of(binary_types, certname) -> list:
 
 @pytest.fixture
 def app_store(store):
+    issued = tokens.issue(("admin",), label="gateway bodies")
+    store.add_token(issued.token)
+    CREDENTIALS["X-Authentication"] = issued.secret
     storage.use(store)
     yield store
     storage.use(None)
+    CREDENTIALS.clear()
 
 
 def test_the_api_takes_every_request_body_as_binary_and_chalice_answers_in_text(packaged):
