@@ -188,6 +188,8 @@ def _expressible(node: Node, array_fields: frozenset[str]) -> bool:
         return _expressible(node.term, array_fields)
     if isinstance(node, Match):
         return False
+    if isinstance(node, In) and not node.values:
+        return False        # `IN ()` is not an expression; an empty set matches nothing in Python
     if node.field in array_fields:
         return isinstance(node, IsNull) or (isinstance(node, Compare) and node.op == "=")
     return True

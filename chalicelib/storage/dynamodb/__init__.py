@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from . import activity, orchestrator, puppetdb
-from .client import make_client
+from .client import GuardedClient, make_client
 from .tables import TABLES, create_tables
 
 
 class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems, activity.CommitItems):
     def __init__(self, table_prefix: str, client=None):
         self.table_prefix = table_prefix
-        self.client = client or make_client()
+        self.client = GuardedClient(client or make_client())
 
     def table_name(self, logical: str) -> str:
         return self.table_prefix + logical

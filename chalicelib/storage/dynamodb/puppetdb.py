@@ -17,6 +17,7 @@ from ...puppetdb.model import EVENT_FIELDS, Report
 from ...query import evaluate
 from ...query.ast import And, Compare, In, Node, Not, Or
 from ...query.dynamodb import AccessPath, plan
+from .client import attempts
 from .codec import from_item, to_item
 from .runner import Runner
 
@@ -46,8 +47,11 @@ class PuppetdbItems:
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
         reports = self.table_name("pdb-reports")
+        # A stored report still advances `latest`: the request that stored it may
+        # have failed between its commit and that update, and this is its retry.
         if "Item" in self.client.get_item(TableName=reports, Key=_report_key(report.hash),
                                           ConsistentRead=True):
+            self._advance_latest(report)
             return False
         self._put_events(report)
         try:
@@ -57,11 +61,13 @@ class PuppetdbItems:
                       "latest_key": {"S": report.latest_key}},
                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False        # a concurrent writer committed the same (identical) events
-            raise
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            stored = False          # a concurrent writer committed the same (identical) events
+        else:
+            stored = True
         self._advance_latest(report)
-        return True
+        return stored
 
     def _put_events(self, report: Report) -> None:
         """Idempotent puts (the key is the report hash and position); invisible until commit."""
@@ -71,8 +77,11 @@ class PuppetdbItems:
         table = self.table_name("pdb-events")
         for start in range(0, len(requests), BATCH):
             pending = {table: requests[start:start + BATCH]}
-            while pending:
+            # Unprocessed items are DynamoDB throttling part of a batch: back off, resend them.
+            for _ in attempts():
                 pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                if not pending:
+                    break
 
     def _advance_latest(self, report: Report) -> None:
         """The node's latest report moves only to a strictly later key (notes 2.2)."""
@@ -142,8 +151,10 @@ class PuppetdbItems:
         for start in range(0, len(wanted), GET_BATCH):
             request = {table: {"Keys": [_report_key(h) for h in wanted[start:start + GET_BATCH]],
                                "ConsistentRead": True}}
-            while request:
+            for _ in attempts():
                 response = self.client.batch_get_item(RequestItems=request)
                 found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
-                request = response.get("UnprocessedKeys") or None
+                request = response.get("UnprocessedKeys")
+                if not request:
+                    break
         return found
