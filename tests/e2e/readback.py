@@ -8,6 +8,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 PAGE = 500
+PDB_PAGE = 20_000     # each page of resource events counts every match again: few, large pages
 TIMEOUT = 60
 
 
@@ -77,10 +78,10 @@ def pdb_events_by_report(http, base: str) -> dict[tuple[str, str], list[dict]]:
     total, offset = None, 0
     while total is None or offset < total:
         query = urlencode({"query": json.dumps(["~", "certname", "."]), "include-total": "true",
-                           "limit": PAGE, "offset": offset})
+                           "limit": PDB_PAGE, "offset": offset})
         response = http.get(f"{base}/experimental/events?{query}", timeout=TIMEOUT)
         total = int(response.headers["X-Records"])
         for event in response.json():
             grouped[(event["certname"], event["configuration-version"])].append(event)
-        offset += PAGE
+        offset += PDB_PAGE
     return grouped

@@ -2,11 +2,13 @@
 backoff pauses (botocore's and the adapter's are replaced; nothing is timed)."""
 from __future__ import annotations
 
+import boto3
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 from moto import mock_aws
 
 from chalicelib.storage.dynamodb import client as dynamodb_client
+from chalicelib.storage.dynamodb.tables import TABLES
 from tests.conftest import make_store
 from tests.faults.injection import Faults
 
@@ -20,12 +22,32 @@ def no_backoff(monkeypatch):
     return pauses
 
 
-@pytest.fixture
-def dynamo(tmp_path):
+@pytest.fixture(scope="module")
+def _tables(tmp_path_factory):
+    """One moto backend and set of tables per module (creating them is most of a
+    test's time); each test starts from empty tables."""
     with mock_aws():
-        yield make_store("dynamodb", tmp_path)
+        yield make_store("dynamodb", tmp_path_factory.mktemp("dynamodb"))
+
+
+def _empty(prefix: str) -> None:
+    # A client of its own: these calls are not the adapter's (tests/infra/test_policy.py).
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    for spec in TABLES:
+        keys = [spec.hash_key[0]] + ([spec.range_key[0]] if spec.range_key else [])
+        for page in client.get_paginator("scan").paginate(TableName=prefix + spec.name):
+            for item in page["Items"]:
+                client.delete_item(TableName=prefix + spec.name, Key={k: item[k] for k in keys})
+
+
+@pytest.fixture
+def dynamo(_tables):
+    _empty(_tables.table_prefix)
+    return _tables
 
 
 @pytest.fixture
 def faults(dynamo):
-    return Faults(dynamo.client)
+    injected = Faults(dynamo.client)
+    yield injected
+    injected.remove()

@@ -81,6 +81,9 @@ class Faults:
     def clear(self) -> None:
         self.rules.clear()
 
+    def remove(self) -> None:
+        self.client.meta.events.unregister("before-send.dynamodb", self._before_send)
+
     # ------------------------------------------------------------- the hook
     def _before_send(self, request, **_):
         target = request.headers["X-Amz-Target"]          # DynamoDB_20120810.<Operation>
