@@ -144,14 +144,6 @@ def test_backoff_is_exponential_capped_and_jittered(no_backoff, monkeypatch):
     assert no_backoff == [0.02, 0.04, 0.08, 0.16, 0.32, 0.5, 0.5, 0.5]
 
 
-def test_a_spent_time_budget_ends_the_attempts():
-    made = []
-    with pytest.raises(StoreBusy):
-        for attempt in dynamodb_client.attempts(limit=40, budget=0):
-            made.append(attempt)
-    assert made == [0]
-
-
 # ------------------------------------------------------------------ reports
 REPORT, OTHER = demo.example_reports()
 
