@@ -14,6 +14,8 @@ import logging
 from chalice import Response
 from chalice.app import ChaliceUnhandledError
 
+from .storage.base import StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -23,12 +25,14 @@ TEXT_TYPE = "text/plain; charset=utf-8"
 class ApiError(ChaliceUnhandledError):
     """An error answer. `kind` without a namespace gets the API's own namespace."""
 
-    def __init__(self, status: int, kind: str, msg: str, details: object = None):
+    def __init__(self, status: int, kind: str, msg: str, details: object = None,
+                 headers: dict | None = None):
         super().__init__(msg)
         self.status = status
         self.kind = kind
         self.msg = msg
         self.details = details
+        self.headers = headers or {}
 
 
 def validation_error(msg: str, **details: object) -> ApiError:
@@ -43,11 +47,15 @@ def conflict(kind: str, msg: str, **details: object) -> ApiError:
     return ApiError(409, kind, msg, details or None)
 
 
+RETRY_AFTER_SECONDS = 1
+
+
 class ServiceUnavailable(ApiError):
     """The store is overloaded or a retry budget ran out: safe for the client to retry."""
 
     def __init__(self, msg: str = "The event store is busy; retry the request."):
-        super().__init__(503, "service-unavailable", msg)
+        super().__init__(503, "service-unavailable", msg,
+                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 # Path prefix -> (JSON kind namespace or None for PuppetDB's plain text).
@@ -68,20 +76,25 @@ def render(path: str, error: ApiError) -> Response:
     namespace = _namespace(path)
     if namespace is None:
         return Response(body=error.msg, status_code=error.status,
-                        headers={"Content-Type": TEXT_TYPE})
+                        headers={**error.headers, "Content-Type": TEXT_TYPE})
     kind = error.kind if "/" in error.kind else f"{namespace}/{error.kind}"
     body = {"kind": kind, "msg": error.msg, "details": error.details}
     return Response(body=json.dumps(body), status_code=error.status,
-                    headers={"Content-Type": JSON_TYPE})
+                    headers={**error.headers, "Content-Type": JSON_TYPE})
 
 
 def render_errors(event, get_response):
-    """Chalice HTTP middleware: ApiError -> the API's error body; Chalice's own
+    """Chalice HTTP middleware: ApiError -> the API's error body; StoreUnavailable
+    -> 503 with Retry-After (nothing of the request was stored); Chalice's own
     500 body -> the API's format (the traceback is already logged by Chalice)."""
     try:
         response = get_response(event)
     except ApiError as error:
         return render(event.path, error)
+    except StoreUnavailable as error:
+        # Logged without the request: the cause (throttling, contention, an outage) is enough.
+        log.warning("store unavailable on %s: %s", event.path, error)
+        return render(event.path, ServiceUnavailable())
     if response.status_code == 500 and isinstance(response.body, dict) \
             and response.body.get("Code") == "InternalServerError":
         return render(event.path, ApiError(500, "server-error",

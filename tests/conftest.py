@@ -18,6 +18,7 @@ from moto import mock_aws  # noqa: E402
 
 from chalicelib import storage  # noqa: E402
 from chalicelib.storage.dynamodb import DynamoStorage  # noqa: E402
+from chalicelib.storage.dynamodb.client import CLIENT_CONFIG  # noqa: E402
 from chalicelib.storage.sqlite import SqliteStorage  # noqa: E402
 
 ADAPTERS = ("sqlite", "dynamodb")
@@ -69,7 +70,9 @@ class AtomicRequests:
 def make_store(kind: str, tmp_path):
     if kind == "sqlite":
         return SqliteStorage(str(tmp_path / "events.db"))
-    store = DynamoStorage("test-", client=AtomicRequests(boto3.client("dynamodb", region_name="us-east-1")))
+    # The service's client configuration (retry mode and attempts), as in the cloud.
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1", config=CLIENT_CONFIG)
+    store = DynamoStorage("test-", client=AtomicRequests(dynamodb))
     store.create_tables()
     return store
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
+from chalice.app import ChaliceUnhandledError
+
 from ..activity.model import Commit, NewCommit
 from ..auth.tokens import Token
 from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
@@ -15,7 +17,16 @@ from ..puppetdb.model import Report
 from ..query.ast import Node
 
 
-class StoreBusy(RuntimeError):
+class StoreUnavailable(ChaliceUnhandledError):
+    """The backend is overloaded or failing and retries ran out; nothing of the
+    request is visible and the client may retry it (the API answers 503).
+
+    A ChaliceUnhandledError only so that Chalice lets it reach the error
+    middleware (errors.render_errors): Chalice turns any other exception into its
+    own 500 before middleware runs."""
+
+
+class StoreBusy(StoreUnavailable):
     """Contention outlasted the retry budget; the request may be retried."""
 
 

@@ -91,3 +91,8 @@ def test_fixture_events_answer_a_status_and_time_query(store):
     where = query.parse(["and", ["=", "status", "failure"], ["<", "timestamp", cutoff]])
     page = store.find_events(where, full_order(()), 0, None)
     assert failures and page.total == len([e for e in failures if e["timestamp"] < cutoff])
+
+
+def test_latest_report_before_any_report_matches_nothing(store):
+    page = store.find_events(query.parse(["=", "latest-report", True]), full_order(()), 0, None)
+    assert page.items == [] and page.total == 0

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,10 +39,34 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"chalice local did not start: {log.read_text()}")
 
 
+def atomic_moto_server():
+    """moto's ThreadedMotoServer with one request applied at a time, as DynamoDB
+    applies each request atomically. moto's backend takes no lock: concurrent
+    transactions fail inside it ("dictionary changed size during iteration")
+    and conditional writes could both pass their check."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                               create_backend_app)
+    from werkzeug.serving import make_server
+
+    class AtomicMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:     # as moto's, with the app behind a lock
+            app, lock = DomainDispatcherApplication(create_backend_app), threading.Lock()
+
+            def atomic(environ, start_response):
+                with lock:
+                    return list(app(environ, start_response))
+            self._server = make_server(self._ip_address, self._port, atomic, True,
+                                       request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return AtomicMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+
+
 @pytest.fixture(scope="module")
 def moto_server():
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = atomic_moto_server()
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import activity, orchestrator, puppetdb, tokens
-from .client import make_client
+from .client import GuardedClient, make_client
 from .tables import TABLES, create_tables
 
 
@@ -10,7 +10,7 @@ class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems, activity.Comm
                     tokens.TokenItems):
     def __init__(self, table_prefix: str, client=None):
         self.table_prefix = table_prefix
-        self.client = client or make_client()
+        self.client = GuardedClient(client or make_client())
 
     def table_name(self, logical: str) -> str:
         return self.table_prefix + logical

@@ -28,7 +28,7 @@ from ...paging import Page
 from ...query.ast import EVERYTHING, In, Node, Or, all_of, any_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
 from . import counters
-from .client import attempts, is_lost_race
+from .client import attempts, is_retryable_write
 from .codec import from_item, to_item, to_value
 from .runner import Runner
 
@@ -130,7 +130,7 @@ class CommitItems:
             try:
                 self.client.transact_write_items(TransactItems=items)
             except ClientError as error:
-                if is_lost_race(error):
+                if is_retryable_write(error):
                     continue
                 raise
             return Commit(**new.__dict__, sequence=sequence)

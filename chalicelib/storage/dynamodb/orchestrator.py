@@ -20,7 +20,7 @@ from ...paging import Page
 from ...query.ast import Node
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, split
 from . import counters
-from .client import attempts, is_lost_race
+from .client import attempts, is_retryable_write
 from .codec import from_item, to_item, to_value
 from .runner import Runner
 
@@ -139,7 +139,7 @@ class JobItems:
                 ])
                 return job
             except ClientError as error:
-                if not is_lost_race(error):
+                if not is_retryable_write(error):
                     raise
 
     def get_job(self, number: int) -> Job | None:
@@ -179,7 +179,7 @@ class JobItems:
             try:
                 self.client.transact_write_items(TransactItems=items)
             except ClientError as error:
-                if is_lost_race(error):
+                if is_retryable_write(error):
                     continue
                 raise
             return [JobEvent(id=i, job=number, type=e.type, timestamp=e.timestamp,

@@ -19,6 +19,7 @@ from ...puppetdb.model import EVENT_FIELDS, REPORT_FIELDS, Report, canonical_jso
 from ...query import evaluate
 from ...query.ast import And, Compare, In, Node, Not, Or
 from ...query.dynamodb import AccessPath, plan
+from .client import attempts
 from .codec import from_item, to_item
 from .runner import Runner
 
@@ -64,8 +65,11 @@ class PuppetdbItems:
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
         reports = self.table_name("pdb-reports")
+        # A stored report still advances `latest`: the request that stored it may
+        # have failed between its commit and that update, and this is its retry.
         if "Item" in self.client.get_item(TableName=reports, Key=_report_key(report.hash),
                                           ConsistentRead=True):
+            self._advance_latest(report)
             return False
         self._put_events(report)
         self._put_details(report)
@@ -79,11 +83,13 @@ class PuppetdbItems:
                       "order_key": {"S": f"{report.summary.get('producer_timestamp') or report.latest_key}#{report.hash}"}},
                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False        # a concurrent writer committed the same (identical) events
-            raise
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            stored = False          # a concurrent writer committed the same (identical) events
+        else:
+            stored = True
         self._advance_latest(report)
-        return True
+        return stored
 
     def _put_events(self, report: Report) -> None:
         """Idempotent puts (the key is the report hash and position); invisible until commit."""
@@ -107,8 +113,11 @@ class PuppetdbItems:
     def _batch_put(self, table: str, requests: list) -> None:
         for start in range(0, len(requests), BATCH):
             pending = {table: requests[start:start + BATCH]}
-            while pending:
+            # Unprocessed items are DynamoDB throttling part of a batch: back off, resend them.
+            for _ in attempts():
                 pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                if not pending:
+                    break
 
     def _advance_latest(self, report: Report) -> None:
         """The node's latest report moves only to a strictly later key (notes 2.2)."""
@@ -211,10 +220,12 @@ class PuppetdbItems:
         for start in range(0, len(wanted), GET_BATCH):
             request = {table: {"Keys": [_report_key(h) for h in wanted[start:start + GET_BATCH]],
                                "ConsistentRead": True}}
-            while request:
+            for _ in attempts():
                 response = self.client.batch_get_item(RequestItems=request)
                 found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
-                request = response.get("UnprocessedKeys") or None
+                request = response.get("UnprocessedKeys")
+                if not request:
+                    break
         return found
 
 

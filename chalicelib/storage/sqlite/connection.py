@@ -15,6 +15,7 @@ from typing import Iterator
 import sqlite_utils
 
 from ...query import regex
+from ..base import StoreBusy
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -55,7 +56,13 @@ class Connections:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One atomic write: everything inside is committed together or not at all."""
         db = self.db()
-        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            # Another writer held the lock for the whole busy timeout: nothing was done.
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreBusy(f"SQLite: {error}") from error
+            raise
         try:
             yield db
         except BaseException:
