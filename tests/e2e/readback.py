@@ -8,7 +8,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 PAGE = 500
-PDB_PAGE = 20_000     # each page of resource events counts every match again: few, large pages
+PDB_PAGE = 10_000     # the largest page allowed (EVENTS_MAX_PAGE_LIMIT): each page counts every match again
 TIMEOUT = 60
 
 
@@ -80,6 +80,7 @@ def pdb_events_by_report(http, base: str) -> dict[tuple[str, str], list[dict]]:
         query = urlencode({"query": json.dumps(["~", "certname", "."]), "include-total": "true",
                            "limit": PDB_PAGE, "offset": offset})
         response = http.get(f"{base}/experimental/events?{query}", timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
         total = int(response.headers["X-Records"])
         for event in response.json():
             grouped[(event["certname"], event["configuration-version"])].append(event)
