@@ -167,6 +167,11 @@ def test_all_eight_event_types_are_served(client):
 @pytest.mark.parametrize("path", [
     "/orchestrator/v1/jobs/abc/events",
     "/orchestrator/v1/jobs/1.5/events",
+    "/orchestrator/v1/jobs/%C2%B2/events",                    # "²": isdigit() but not int()
+    "/orchestrator/v1/jobs/860483173405637157584896/events",  # beyond SQLite's integers
+    "/orchestrator/v1/jobs/860483173405637157584896/nodes",
+    "/orchestrator/v1/jobs/1/events?start=860483173405637157584896",
+    "/orchestrator/v1/jobs?offset=860483173405637157584896",
     "/orchestrator/v1/jobs/1/events?start=x",
     "/orchestrator/v1/jobs/1/events?start=-1",
     "/orchestrator/v1/jobs/abc",

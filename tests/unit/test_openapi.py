@@ -2,34 +2,14 @@
 routes the app has (issue 6 item 3)."""
 from __future__ import annotations
 
-import yaml
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib.openapi import SPEC_PATH
-
-METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
-
-# Operations described in the spec whose routes are being built on other branches
-# (PuppetDB v4, issue 5). Empty this at merge: the comparison below is exact.
-AWAITING_IMPLEMENTATION = {
-    ("GET", "/pdb/query/v4/events"),
-    ("POST", "/pdb/query/v4/events"),
-    ("GET", "/pdb/query/v4/reports"),
-    ("GET", "/pdb/query/v4/reports/{hash}/events"),
-    ("GET", "/pdb/query/v4/event-counts"),
-    ("GET", "/pdb/query/v4/aggregate-event-counts"),
-    ("GET", "/pdb/meta/v1/version"),
-}
-
-
-def spec() -> dict:
-    return yaml.safe_load(SPEC_PATH.read_text())
+from tests.api_description import AWAITING_IMPLEMENTATION, METHODS, operations, spec
 
 
 def spec_operations() -> set[tuple[str, str]]:
-    return {(method.upper(), path) for path, item in spec()["paths"].items()
-            for method in item if method in METHODS}
+    return set(operations(spec()))
 
 
 def route_operations() -> set[tuple[str, str]]:
