@@ -29,8 +29,8 @@ from tests.e2e.conftest import ROOT, start_chalice
 
 pytestmark = pytest.mark.e2e
 
-SEED = 20261125
-MAX_EXAMPLES = 10
+SEED = int(os.environ.get("FUZZ_SEED", "20261125"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 # The credentials the spec describes: schemathesis generates values for them, but
