@@ -181,6 +181,7 @@ def test_all_eight_event_types_are_served(client):
     "/orchestrator/v1/jobs?order_by=colour",
     "/orchestrator/v1/jobs?type=reboot",
     "/orchestrator/v1/jobs?min_finish_timestamp=noon",
+    "/orchestrator/v1/jobs?max_finish_timestamp=0001-01-01T00:00:00%2B14:00",  # year 0 in UTC
 ])
 def test_non_integer_ids_and_bad_parameters_are_validation_errors(client, path):
     create(client)
