@@ -29,14 +29,24 @@ def param_names(request) -> set[str]:
     return set((request.query_params or {}).keys())
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def strict_json(raw: str | bytes) -> object:
+    """json.loads without Python's NaN/Infinity extension: stored, such a value would
+    make every later answer containing it invalid JSON. ValueError when not JSON."""
+    return json.loads(raw, parse_constant=_refuse_constant)
+
+
 def json_body(request) -> object:
     """The parsed JSON body; ValueError when it is missing or not JSON."""
     raw = request.raw_body
     if not raw:
         raise ValueError("the request body is empty")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return strict_json(raw)
+    except ValueError as error:      # includes UnicodeDecodeError and JSONDecodeError
         raise ValueError(f"the request body is not valid JSON: {error}") from None
 
 

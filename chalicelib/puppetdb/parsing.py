@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
 
-from .. import paging
+from .. import http, paging
 from ..errors import ApiError
 from . import query
 from .model import ORDER_FIELDS
@@ -153,8 +153,8 @@ def require_json_content(content_type: str | None) -> None:
 
 def json_document(raw: bytes) -> object:
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+        return http.strict_json(raw)
+    except ValueError as error:
         raise bad_request(f"The request body is not valid JSON: {error}") from None
 
 
