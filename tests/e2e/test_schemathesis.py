@@ -7,6 +7,7 @@ Bounded and repeatable: a fixed seed, derandomized Hypothesis, MAX_EXAMPLES vali
 MAX_EXAMPLES invalid requests per operation and session, no shrinking, no example
 database. Each operation is its own test (schemathesis's pytest loader does not run
 on pytest 9.2, so Hypothesis drives `operation.as_strategy()` directly).
+For a longer exploratory run: FUZZ_EXAMPLES=80 FUZZ_SEED=7 pytest tests/e2e/test_schemathesis.py
 """
 from __future__ import annotations
 
