@@ -1,7 +1,7 @@
 """Schemathesis against a real `chalice local` on SQLite with the demo data loaded
 (issue 6 item 4): every operation in chalicelib/openapi.yaml, with and without a token.
 No answer may be a 5xx, and every answer must conform to the spec (a documented
-status, a documented content type, a body matching its schema).
+status, a documented content type, documented headers, a body matching its schema).
 
 Bounded and repeatable: a fixed seed, derandomized Hypothesis, MAX_EXAMPLES valid and
 MAX_EXAMPLES invalid requests per operation and session, no shrinking, no example
@@ -22,7 +22,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+from schemathesis.specs.openapi.checks import (content_type_conformance,
+                                               response_headers_conformance,
+                                               response_schema_conformance,
                                                status_code_conformance)
 
 from tests.api_description import AWAITING_IMPLEMENTATION, operations, spec
@@ -33,7 +35,7 @@ pytestmark = pytest.mark.e2e
 SEED = int(os.environ.get("FUZZ_SEED", "20261125"))
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+          response_headers_conformance, response_schema_conformance]
 # The credentials the spec describes: schemathesis generates values for them, but
 # requests here carry only what their session gives them.
 SECURITY_HEADERS = ("X-Authentication",)
