@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                status_code_conformance)
 
 from tests.api_description import AWAITING_IMPLEMENTATION, operations, spec
+from tests.e2e import conftest as e2e_conftest
 from tests.e2e.conftest import ROOT, start_chalice
 
 pytestmark = pytest.mark.e2e
@@ -44,39 +45,43 @@ OPERATIONS = sorted(set(operations(spec())) - AWAITING_IMPLEMENTATION, key=lambd
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory):
-    """Base URL of a `chalice local` over SQLite holding the demo data set."""
+def demo_server(tmp_path_factory):
+    """(base URL, environment) of a `chalice local` over SQLite holding the demo data set."""
     tmp = tmp_path_factory.mktemp("schemathesis")
     env = {"EVENTS_SQLITE_PATH": str(tmp / "events.db")}
     subprocess.run([sys.executable, "-m", "chalicelib.cli", "demo"], cwd=ROOT, check=True,
                    env={**os.environ, **env, "EVENTS_STORAGE": "sqlite"}, capture_output=True,
                    timeout=120)
     process, base = start_chalice("local", env, tmp)
-    yield base
+    yield base, env
     process.terminate()
     process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def http(fuzzed):
-    """The session carrying credentials: the one place a token is set for this module."""
-    with requests.Session() as session:
+def http(demo_server):
+    """The session carrying credentials: the one place a token is set for this module.
+    An admin token once the auth branch's `authorised_session` exists (contract 1)."""
+    base, env = demo_server
+    authorised = getattr(e2e_conftest, "authorised_session", None)
+    with (authorised(base, "sqlite", env) if authorised else requests.Session()) as session:
         yield session
 
 
 @pytest.fixture(scope="module")
-def anonymous(fuzzed):
+def anonymous(demo_server):
     """A session with no credentials at all."""
     with requests.Session() as session:
         yield session
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzzed, http):
+def api_schema(demo_server, http):
     """The description as the server serves it (fetched with the token, as auth requires)."""
-    loaded = schemathesis.openapi.from_url(f"{fuzzed}/openapi.yaml", headers=dict(http.headers),
+    base, _ = demo_server
+    loaded = schemathesis.openapi.from_url(f"{base}/openapi.yaml", headers=dict(http.headers),
                                            timeout=10)
-    loaded.config.update(base_url=fuzzed)
+    loaded.config.update(base_url=base)
     return loaded
 
 
