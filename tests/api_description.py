@@ -16,9 +16,15 @@ AWAITING_IMPLEMENTATION = {
     ("GET", "/pdb/query/v4/events"),
     ("POST", "/pdb/query/v4/events"),
     ("GET", "/pdb/query/v4/reports"),
-    ("GET", "/pdb/query/v4/reports/{hash}/events"),
+    ("POST", "/pdb/query/v4/reports"),
+    ("GET", "/pdb/query/v4/reports/{report_hash}/events"),
+    ("POST", "/pdb/query/v4/reports/{report_hash}/events"),
+    ("GET", "/pdb/query/v4/reports/{report_hash}/metrics"),
+    ("GET", "/pdb/query/v4/reports/{report_hash}/logs"),
     ("GET", "/pdb/query/v4/event-counts"),
+    ("POST", "/pdb/query/v4/event-counts"),
     ("GET", "/pdb/query/v4/aggregate-event-counts"),
+    ("POST", "/pdb/query/v4/aggregate-event-counts"),
     ("GET", "/pdb/meta/v1/version"),
 }
 
