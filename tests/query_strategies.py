@@ -13,7 +13,13 @@ OPERATORS = ("=", "~", "<", ">", "<=", ">=", "and", "or", "not", "AND", "in", "n
 FIELD_NAMES = tuple(EXPERIMENTAL_FIELDS) + EVENT_FIELDS + ("latest_report?", "hash", "")
 WORDS = OPERATORS + FIELD_NAMES + tuple(QUERY_ITEM_KEYS) + (
     "users", "node", "node_groups", "2016-05-05T19:50:08Z", "2011-01-01T12:00:01-03:00",
-    "success", "failure", ".*", "(", "[", "\\", "a{1000}{1000}")
+    "success", "failure", ".*", "(", "[", "\\", "a{1000}{1000}",
+    "true", "")
+# Integer-looking text for limit/offset/start: "\u00b2".isdigit() is True but int()
+# refuses it; "\u0663" is an Arabic-Indic 3; the last is beyond 64 bits.
+INTEGER_TEXTS = ("10", " 5", "-1", "0", "1e3", "1.5", "\u00b2", "\u0663",
+                 "99999999999999999999999")
+WORDS = WORDS + INTEGER_TEXTS
 
 atoms = st.one_of(
     st.none(), st.booleans(),
