@@ -5,6 +5,7 @@ from chalicelib import limits, logs
 from chalicelib.activity.routes import blueprint as activity
 from chalicelib.auth.middleware import authenticate
 from chalicelib.errors import render_errors
+from chalicelib.openapi import blueprint as api_description
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 from chalicelib.puppetdb.v4routes import blueprint as puppetdb_v4
@@ -23,3 +24,4 @@ app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
 app.register_blueprint(puppetdb_v4)
 app.register_blueprint(activity, url_prefix="/activity-api")
+app.register_blueprint(api_description)

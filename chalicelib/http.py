@@ -38,7 +38,7 @@ def json_body(request) -> object:
         raise ValueError("the request body is empty")
     try:
         return limits.body_json(raw)       # limits.TooComplex is a ValueError
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:      # includes UnicodeDecodeError and JSONDecodeError
         raise ValueError(f"the request body is not valid JSON: {error}") from None
 
 

@@ -52,6 +52,12 @@ def depth(text: str | bytes) -> int:
     return deepest
 
 
+def _refuse_constant(name: str):
+    """NaN and Infinity are Python's extension, not JSON: stored, such a value would
+    make every later answer containing it invalid JSON."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def loads(text: str | bytes, *, max_depth: int, max_bytes: int | None = None,
           what: str = "The JSON document") -> object:
     """json.loads within the limits; TooComplex or ValueError (invalid JSON)."""
@@ -60,7 +66,7 @@ def loads(text: str | bytes, *, max_depth: int, max_bytes: int | None = None,
         raise TooComplex(f"{what} is longer than {max_bytes} bytes")
     if depth(text) > max_depth:
         raise TooComplex(f"{what} is nested more than {max_depth} levels deep")
-    return json.loads(text)
+    return json.loads(text, parse_constant=_refuse_constant)
 
 
 def body_json(text: str | bytes, what: str = "The request body") -> object:

@@ -5,6 +5,7 @@ and the API turns it into its own message.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Generic, Iterable, Sequence, TypeVar
 from urllib.parse import urlencode
@@ -12,6 +13,20 @@ from urllib.parse import urlencode
 T = TypeVar("T")
 
 ASC, DESC = "asc", "desc"
+# The largest integer any parameter may hold: SQLite's INTEGER (DynamoDB numbers hold
+# it exactly). Larger values would overflow the store's driver, not answer a 400.
+MAX_INTEGER = 2 ** 63 - 1
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
+def decimal(text: str, *, signed: bool = True) -> int | None:
+    """`text` as an ASCII decimal integer within +-MAX_INTEGER, else None.
+    (str.isdigit() is no test: it accepts "²", which int() refuses.)"""
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text) or (not signed and text[0] in "+-"):
+        return None
+    value = int(text)
+    return value if abs(value) <= MAX_INTEGER else None
 
 
 class InvalidParameter(ValueError):
@@ -25,13 +40,10 @@ def integer(name: str, raw: str | None, *, default: int | None = None,
     """Parse a decimal integer parameter within [minimum, maximum]."""
     if raw is None:
         return default
-    expected = _expectation(minimum, maximum)
-    text = raw.strip()
-    if not text or not (text.isdigit() or (text[0] in "+-" and text[1:].isdigit())):
-        raise InvalidParameter(name, raw, expected)
-    value = int(text)
-    if value < minimum or (maximum is not None and value > maximum):
-        raise InvalidParameter(name, raw, expected)
+    value = decimal(raw)
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        raise InvalidParameter(name, raw, _expectation(minimum, maximum if maximum is not None
+                                                      or value is not None else MAX_INTEGER))
     return value
 
 

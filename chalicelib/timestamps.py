@@ -9,9 +9,9 @@ import re
 from datetime import datetime, timedelta, timezone
 
 _ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
-    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?)?"
+    r"\s*(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
 )
 
 
@@ -34,9 +34,10 @@ def parse(text: object) -> datetime:
         value = datetime(int(year), int(month), int(day), int(hour or 0),
                          int(minute or 0), int(second or 0), micros,
                          tzinfo=_zone(offset))
-    except ValueError:
+        # Year 9999 at -12:00 is year 10000 in UTC: beyond datetime's range.
+        return value.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise InvalidTimestamp(text) from None
-    return value.astimezone(timezone.utc)
 
 
 def _zone(offset: str | None) -> timezone:
@@ -58,7 +59,9 @@ def stored(value: datetime | str) -> str:
     """The fixed-width stored form of a time (or of an ISO string)."""
     if isinstance(value, str):
         value = parse(value)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    value = value.astimezone(timezone.utc)
+    # Not strftime: its %Y drops leading zeros before year 1000 on glibc.
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S.%f}Z"
 
 
 def normalise(text: str) -> str:

@@ -24,9 +24,11 @@ def integer(name: str, raw: str | None, **bounds) -> int | None:
 
 
 def job_number(raw: str) -> int:
-    if not raw.isdigit():
-        raise validation_error(f"Job id '{raw}' must be an integer", job_id=raw)
-    return int(raw)
+    number = paging.decimal(raw, signed=False) if raw.strip() == raw else None
+    if number is None:
+        raise validation_error(f"Job id '{raw}' must be an integer no greater than "
+                               f"{paging.MAX_INTEGER}", job_id=raw)
+    return number
 
 
 def _timestamp(name: str, raw: str | None) -> str | None:

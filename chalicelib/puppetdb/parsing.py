@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
 
-from .. import limits
+from .. import limits, paging
 from ..config import settings
 from ..errors import ApiError
 from . import query
@@ -61,21 +61,23 @@ def event_query(params: dict, accept: str | None) -> EventQuery:
 def _limit(raw: str | None) -> int | None:
     if raw is None:
         return None
-    if not raw.strip().isdigit() or int(raw) < 1:
+    value = paging.decimal(raw, signed=False)
+    if value is None or value < 1:
         raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero integer.")
     maximum = settings().max_page_limit
-    if int(raw) > maximum:
+    if value > maximum:
         raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero "
                           f"integer no greater than {maximum}.")
-    return int(raw)
+    return value
 
 
 def _offset(raw: str | None) -> int:
     if raw is None:
         return 0
-    if not raw.strip().isdigit():
+    value = paging.decimal(raw, signed=False)
+    if value is None:
         raise bad_request(f"Illegal value '{raw}' for :offset; expected a non-negative integer.")
-    return int(raw)
+    return value
 
 
 def _order_by(raw: str | None) -> tuple[tuple[str, str], ...]:
@@ -148,14 +150,14 @@ def store_report_command(params: dict) -> None:
         raise bad_request(prefix + "Command is missing required parameters: " + ", ".join(missing))
     if command.replace("_", " ") != "store report":
         raise bad_request(prefix + f"Unsupported command '{command}'.")
-    version = params["version"]
-    if not version.strip().isdigit():
+    version = paging.decimal(params["version"], signed=False)
+    if version is None:
         raise bad_request(prefix + "Version must be a valid integer.")
-    if int(version) < STORE_REPORT_VERSIONS.start:
-        raise bad_request(prefix + f'Version {int(version)} of command "store report" is retired. '
+    if version < STORE_REPORT_VERSIONS.start:
+        raise bad_request(prefix + f'Version {version} of command "store report" is retired. '
                           f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
-    if int(version) != 8:
-        raise bad_request(prefix + f'Version {int(version)} of command "store report" '
+    if version != 8:
+        raise bad_request(prefix + f'Version {version} of command "store report" '
                           f"is not supported; send version 8.")
 
 

@@ -10,6 +10,7 @@ import hashlib
 from typing import Mapping
 
 from .. import timestamps
+from ..paging import MAX_INTEGER
 from .model import Report, canonical_json, containing_class
 
 
@@ -17,13 +18,14 @@ class InvalidReport(ValueError):
     pass
 
 
-def _require(mapping: Mapping, key: str, kinds, nullable: bool = False):
+def _require(mapping: Mapping, key: str, kinds, nullable: bool = False, non_empty: bool = False):
     if not isinstance(mapping, Mapping) or key not in mapping:
         raise InvalidReport(f"missing required key '{key}'")
     value = mapping[key]
     if value is None and nullable:
         return None
-    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in _tuple(kinds):
+    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in _tuple(kinds) \
+            or non_empty and not value:
         raise InvalidReport(f"invalid value for '{key}': {value!r}")
     return value
 
@@ -55,15 +57,16 @@ def _event(report_hash: str, certname: str, config: str | None, seq: int, resour
            event: Mapping | None, key, shared: Mapping | None = None) -> dict:
     path = _path(resource.get(key("containment_path")))
     line = resource.get("line")
-    if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool)
+                             or abs(line) > MAX_INTEGER):
         raise InvalidReport(f"invalid value for 'line': {line!r}")
     source = event or {}
     return {
         "certname": certname, "configuration_version": config, "report": report_hash,
         "seq": seq,
-        "status": "skipped" if event is None else _require(source, "status", str),
+        "status": "skipped" if event is None else _require(source, "status", str, non_empty=True),
         "timestamp": _time(source if event is not None else resource, "timestamp"),
-        "resource_type": _require(resource, key("resource_type"), str),
+        "resource_type": _require(resource, key("resource_type"), str, non_empty=True),
         "resource_title": _require(resource, key("resource_title"), str),
         "property": None if event is None else _require(source, "property", str, True),
         "new_value": None if event is None else _json_or_null(source.get(key("new_value"))),
@@ -160,7 +163,7 @@ def from_v8(body: object, received: str | None = None) -> Report:
     `received` is the receive time (stored form; default now)."""
     if not isinstance(body, Mapping):
         raise InvalidReport("the report must be a JSON object")
-    certname = _require(body, "certname", str)
+    certname = _require(body, "certname", str, non_empty=True)
     config = _require(body, "configuration_version", str, True)
     produced = _time(body, "producer_timestamp")
     identity = [certname, body.get("puppet_version"), body.get("report_format"), config,
@@ -190,7 +193,7 @@ def from_v2(payload: object, received: str | None = None) -> Report:
     if not isinstance(payload, Mapping):
         raise InvalidReport("the report must be a JSON object")
     dashed = lambda k: k.replace("_", "-")  # noqa: E731
-    certname = _require(payload, "certname", str)
+    certname = _require(payload, "certname", str, non_empty=True)
     config = _require(payload, "configuration-version", str, True)
     start, end = _time(payload, "start-time"), _time(payload, "end-time")
     raw_events = _require(payload, "resource-events", list)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import limits, timestamps
+from .. import limits, paging, timestamps
 from ..config import settings
 from ..errors import ApiError
 from ..query.ast import EVERYTHING, Node
@@ -105,28 +105,37 @@ def _flag(raw: object) -> bool:
     return _text(raw).strip().lower() in ("", "true")
 
 
+def _integer(raw: object) -> int | None:
+    """An int, or integer text in ASCII digits, within 64 bits; else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if abs(raw) <= paging.MAX_INTEGER else None
+    return paging.decimal(_text(raw), signed=False)
+
+
 def _limit(raw: object) -> int | None:
     if raw is None:
         return None
-    if isinstance(raw, bool) or not (isinstance(raw, int) or _text(raw).strip().isdigit()) \
-            or int(raw) < 1:
+    value = _integer(raw)
+    if value is None or value < 1:
         raise bad_request(f"Illegal value '{_text(raw)}' for :limit; "
                           f"expected a positive non-zero integer.")
     maximum = settings().max_page_limit
-    if int(raw) > maximum:
+    if value > maximum:
         raise bad_request(f"Illegal value '{_text(raw)}' for :limit; expected a positive "
                           f"non-zero integer no greater than {maximum}.")
-    return int(raw)
+    return value
 
 
 def _offset(raw: object) -> int:
     if raw is None:
         return 0
-    if isinstance(raw, bool) or not (isinstance(raw, int) or _text(raw).strip().isdigit()) \
-            or int(raw) < 0:
+    value = _integer(raw)
+    if value is None or value < 0:
         raise bad_request(f"Illegal value '{_text(raw)}' for :offset; "
                           f"expected a non-negative integer.")
-    return int(raw)
+    return value
 
 
 def _order_by(raw: object, entity: Entity) -> tuple[tuple[str, str], ...]:

@@ -27,6 +27,8 @@ def store(tmp_path):
     ("/activity-api/v1/events?service_id=rbac&order=sideways", "order"),
     ("/activity-api/v1/events?service_id=rbac&after_service_commit_time=yesterday",
      "after_service_commit_time"),
+    ("/activity-api/v1/events?service_id=rbac&after_service_commit_time=9999-12-31T23:59:59-12:00",
+     "after_service_commit_time"),     # year 10000 in UTC
     ("/activity-api/v1/events.csv?service_id=rbac&offset=-1", "offset"),
     ("/activity-api/v2/events?limit=0", "limit"),
     ("/activity-api/v2/events?limit=ten", "limit"),

@@ -167,6 +167,11 @@ def test_all_eight_event_types_are_served(client):
 @pytest.mark.parametrize("path", [
     "/orchestrator/v1/jobs/abc/events",
     "/orchestrator/v1/jobs/1.5/events",
+    "/orchestrator/v1/jobs/%C2%B2/events",                    # "²": isdigit() but not int()
+    "/orchestrator/v1/jobs/860483173405637157584896/events",  # beyond SQLite's integers
+    "/orchestrator/v1/jobs/860483173405637157584896/nodes",
+    "/orchestrator/v1/jobs/1/events?start=860483173405637157584896",
+    "/orchestrator/v1/jobs?offset=860483173405637157584896",
     "/orchestrator/v1/jobs/1/events?start=x",
     "/orchestrator/v1/jobs/1/events?start=-1",
     "/orchestrator/v1/jobs/abc",
@@ -176,6 +181,7 @@ def test_all_eight_event_types_are_served(client):
     "/orchestrator/v1/jobs?order_by=colour",
     "/orchestrator/v1/jobs?type=reboot",
     "/orchestrator/v1/jobs?min_finish_timestamp=noon",
+    "/orchestrator/v1/jobs?max_finish_timestamp=0001-01-01T00:00:00%2B14:00",  # year 0 in UTC
 ])
 def test_non_integer_ids_and_bad_parameters_are_validation_errors(client, path):
     create(client)

@@ -145,6 +145,10 @@ QUERY_ERRORS = [
      "Illegal value 'abc' for :limit; expected a positive non-zero integer."),
     ({"query": '["=","status","x"]', "offset": "-1"},
      "Illegal value '-1' for :offset; expected a non-negative integer."),
+    ({"query": '["=","status","x"]', "limit": "\u00b2"},
+     "Illegal value '\u00b2' for :limit; expected a positive non-zero integer."),
+    ({"query": '["=","status","x"]', "offset": "99999999999999999999"},
+     "Illegal value '99999999999999999999' for :offset; expected a non-negative integer."),
     ({"query": '["=","status","x"]', "order-by": '[{"field":"resource-type"}]'}, None),
     ({"query": '["=","status","x"]', "order-by": '[{"field":"status","order":"up"}]'},
      "Unsupported value up for :order; expected one of 'DESC' or 'ASC'"),
@@ -177,6 +181,7 @@ COMMAND_ERRORS = [
     ({"command": "store_report", "version": "8"}, "Command is missing required parameters: certname"),
     ({"command": "replace_facts", "version": "8", "certname": "a"}, "Unsupported command"),
     ({"command": "store_report", "version": "x", "certname": "a"}, "Version must be a valid integer."),
+    ({"command": "store_report", "version": "\u00b2", "certname": "a"}, "Version must be a valid integer."),
     ({"command": "store_report", "version": "2", "certname": "a"}, "is retired"),
 ]
 

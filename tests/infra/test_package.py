@@ -21,6 +21,7 @@ def test_packaging_finds_every_runtime_requirement(packaged):
 def test_the_zip_holds_the_app_and_runtime_requirements_only(packaged):
     names = zipfile.ZipFile(packaged[0] / "deployment.zip").namelist()
     assert "app.py" in names and "chalicelib/storage/dynamodb/tables.py" in names
+    assert "chalicelib/openapi.yaml" in names                    # served at /openapi.yaml
     assert any(n.startswith("_re2") for n in names)              # the regex engine the app imports
     for dev_only in ("moto/", "pytest", "sqlite_utils/", "hypothesis/", "boto3/", "botocore/", "tests/"):
         assert not any(n.startswith(dev_only) for n in names), dev_only

@@ -8,7 +8,8 @@ def test_integer_accepts_decimal_integers(raw, expected):
     assert paging.integer("offset", raw, default=7) == expected
 
 
-@pytest.mark.parametrize("raw", ["-1", "1.5", "abc", "", "1e3"])
+@pytest.mark.parametrize("raw", ["-1", "1.5", "abc", "", "1e3", "\u00b2", "\u0663",
+                                 str(paging.MAX_INTEGER + 1)])
 def test_integer_rejects_the_rest_naming_the_parameter(raw):
     with pytest.raises(paging.InvalidParameter) as caught:
         paging.integer("offset", raw)

@@ -10,13 +10,17 @@ from chalicelib import timestamps
     ("2019-11-01T21:32:39Z", "2019-11-01T21:32:39.000000Z"),
     ("2019-11-01", "2019-11-01T00:00:00.000000Z"),
     ("2019-11-01 21:32:39", "2019-11-01T21:32:39.000000Z"),
+    ("0099-01-01T00:00:00Z", "0099-01-01T00:00:00.000000Z"),      # fixed width before 1000
 ])
 def test_any_offset_is_normalised_to_fixed_width_utc(text, stored):
     assert timestamps.normalise(text) == stored
 
 
 @pytest.mark.parametrize("text", ["foo", "", "2019-13-01T00:00:00Z", "2019-11-01T25:00:00Z", None, 5,
-                                  "2019-11-01T00:00:00+25:00"])
+                                  "2019-11-01T00:00:00+25:00",
+                                  "9999-12-31T23:59:59-12:00",      # year 10000 in UTC
+                                  "0001-01-01T00:00:00+14:00",      # year 0 in UTC
+                                  "\u0662\u0660\u0661\u0669-11-01"])  # non-ASCII digits
 def test_invalid_timestamps_name_the_value(text):
     with pytest.raises(timestamps.InvalidTimestamp, match="is not a valid timestamp value"):
         timestamps.normalise(text)

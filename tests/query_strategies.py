@@ -1,0 +1,58 @@
+"""Hypothesis strategies for hostile query JSON: any JSON value, biased towards the
+shapes the parsers look at (operator arrays, field names, query-item objects)."""
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from chalicelib.activity.parsing import QUERY_ITEM_KEYS
+from chalicelib.puppetdb.model import EVENT_FIELDS
+from chalicelib.puppetdb.query import FIELDS as EXPERIMENTAL_FIELDS
+
+OPERATORS = ("=", "~", "<", ">", "<=", ">=", "and", "or", "not", "AND", "in", "null?",
+             "extract", "subquery", "select_events")
+FIELD_NAMES = tuple(EXPERIMENTAL_FIELDS) + EVENT_FIELDS + ("latest_report?", "hash", "")
+WORDS = OPERATORS + FIELD_NAMES + tuple(QUERY_ITEM_KEYS) + (
+    "users", "node", "node_groups", "2016-05-05T19:50:08Z", "2011-01-01T12:00:01-03:00",
+    "success", "failure", ".*", "(", "[", "\\", "a{1000}{1000}",
+    "true", "")
+# Integer-looking text for limit/offset/start: "\u00b2".isdigit() is True but int()
+# refuses it; "\u0663" is an Arabic-Indic 3; the last is beyond 64 bits.
+INTEGER_TEXTS = ("10", " 5", "-1", "0", "1e3", "1.5", "\u00b2", "\u0663",
+                 "99999999999999999999999")
+WORDS = WORDS + INTEGER_TEXTS
+
+atoms = st.one_of(
+    st.none(), st.booleans(),
+    st.integers(), st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12), st.sampled_from(WORDS))
+
+keys = st.one_of(st.sampled_from(WORDS), st.text(max_size=8))
+
+json_values = st.recursive(
+    atoms,
+    lambda children: st.one_of(st.lists(children, max_size=5),
+                               st.dictionaries(keys, children, max_size=4)),
+    max_leaves=15)
+
+# A PuppetDB query: [op, field, value] leaves combined with and/or/not, any part of
+# which may be replaced by arbitrary JSON.
+query_leaves = st.builds(lambda op, field, value: [op, field, value],
+                         st.sampled_from(OPERATORS), st.sampled_from(FIELD_NAMES) | json_values,
+                         json_values)
+puppetdb_queries = st.one_of(json_values, st.recursive(
+    query_leaves,
+    lambda inner: st.one_of(
+        st.builds(lambda op, terms: [op, *terms], st.sampled_from(("and", "or", "OR")),
+                  st.lists(inner, max_size=4)),
+        st.builds(lambda term: ["not", term], inner),
+        st.lists(inner | json_values, max_size=4)),
+    max_leaves=12))
+
+# Activity v2 `query`: an array of query items, or the {"query": [...]} form.
+activity_items = st.dictionaries(st.sampled_from(sorted(QUERY_ITEM_KEYS)) | keys,
+                                 st.sampled_from(WORDS) | json_values, max_size=3)
+activity_queries = st.one_of(
+    json_values,
+    st.lists(activity_items, max_size=4),
+    st.builds(lambda items: {"query": items}, st.lists(activity_items, max_size=3)))
