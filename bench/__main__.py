@@ -1,28 +1,58 @@
-"""python -m bench [--quick]: run the benchmarks, write bench/results/*.json and
-print a Markdown table for docs/performance.md."""
+"""python -m bench [--quick]: the figures of issue 8. Writes bench/results/<size>.json
+and bench/results/<size>.md (the tables docs/performance.md quotes).
+
+Ratios (port/floor) are measured in the same run, interleaved, so the noise of a
+shared machine hits both sides; absolute times are context only."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import platform
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from . import orchestrator
+from . import dynamo, load, mix, server
 
+ROOT = Path(__file__).parents[1]
 RESULTS = Path(__file__).parent / "results"
+
+SIZES = {
+    # PuppetDB growth steps (events), activity commits, orchestrator (jobs, events),
+    # in-process repeats, HTTP repeats, ingest reports (in process, HTTP), DynamoDB
+    # (events, commits, jobs, job events).
+    "quick": dict(pdb=(2_000, 10_000, 20_000), commits=5_000, jobs=(50, 20_000), repeat=10,
+                  http_repeat=5, ingest=(200, 30), dynamo=(300, 100, 3, 120)),
+    "full": dict(pdb=(10_000, 100_000, 1_000_000), commits=300_000, jobs=(10_000, 1_000_000),
+                 repeat=100, http_repeat=40, ingest=(2_000, 200), dynamo=(2_000, 500, 6, 240)),
+}
 
 
 def cold_import_ms(runs: int = 5) -> float:
     code = "import time; t = time.perf_counter(); import app; print((time.perf_counter() - t) * 1000)"
     samples = sorted(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                          check=True, cwd=Path(__file__).parents[1]).stdout)
+                                          check=True, cwd=ROOT).stdout)
                      for _ in range(runs))
     return round(samples[len(samples) // 2], 1)
+
+
+def lambda_zip_kib() -> int | None:
+    from infra import template
+    with tempfile.TemporaryDirectory() as tmp:
+        merge = Path(tmp) / "merge.json"
+        merge.write_text(json.dumps(template.template()))
+        done = subprocess.run([str(Path(sys.executable).with_name("chalice")), "package", "--stage", "prod",
+                               "--merge-template", str(merge), str(Path(tmp) / "prod")], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"})
+        if done.returncode:
+            print(done.stdout + done.stderr, file=sys.stderr)
+            return None
+        return (Path(tmp) / "prod" / "deployment.zip").stat().st_size // 1024
 
 
 def table(rows: list[dict]) -> str:
@@ -34,47 +64,101 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def step(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
+    parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
+    parser.add_argument("--no-dynamodb", action="store_true", help="skip the moto figures")
     args = parser.parse_args()
-    # moto copies state on every transaction: its memory and time grow with the table,
-    # so the DynamoDB figures (reads per item, not time) use a small table.
-    jobs, per_job, dynamo_jobs = (20, 200, 4) if args.quick else (1000, 1000, 6)
-    repeat = 20 if args.quick else 200
-    results: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-                     "size": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d")}
+    size = "quick" if args.quick else "full"
+    s = SIZES[size]
+    results: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores (shared), "
+                                f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+                     "size": size, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
     from chalicelib.storage.sqlite import SqliteStorage
     with tempfile.TemporaryDirectory() as tmp:
+        step("ingest: store_report in process")
+        results["ingest in process"] = load.report_ingest(SqliteStorage(os.path.join(tmp, "ingest.db")),
+                                                          s["ingest"][0])
         path = os.path.join(tmp, "bench.db")
         store = SqliteStorage(path)
-        results["sqlite ingest"] = orchestrator.load(store, jobs, per_job)
-        results["sqlite latency"] = orchestrator.sqlite_latency(store, path, jobs, repeat)
+        results["bulk load"] = {}
+        results["growth"] = []
+        loaded = 0
+        for events in s["pdb"]:
+            step(f"bulk load PuppetDB to {events} events")
+            results["bulk load"][f"puppetdb to {events} events"] = load.puppetdb(store, events, loaded)
+            loaded = events
+            raw = sqlite3.connect(path)
+            cases = mix.cases(raw)
+            raw.close()
+            step(f"PuppetDB mix at {events} events")
+            for row in mix.in_process(store, path, cases, s["repeat"]):
+                results["growth"].append({"events": events, **row})
+        step(f"bulk load activity ({s['commits']} commits) and orchestrator {s['jobs']}")
+        results["bulk load"]["activity"] = load.activity(store, s["commits"])
+        results["bulk load"]["orchestrator"] = load.orchestrator(store, *s["jobs"])
+        raw = sqlite3.connect(path)
+        cases = mix.cases(raw)
+        raw.close()
+        step("full mix in process")
+        results["in process"] = mix.in_process(store, path, cases, s["repeat"])
+        store.close()
+        if not args.no_http:
+            step("full mix over HTTP (chalice local)")
+            with server.chalice_local(path, Path(tmp)) as (session, base):
+                results["over HTTP"] = mix.over_http(session, base, cases, s["http_repeat"])
+                results["ingest over HTTP"] = load.report_ingest_http(session, base, s["ingest"][1])
 
-    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        os.environ.setdefault(key, value)
-    import boto3
-    from moto import mock_aws
+    if not args.no_dynamodb:
+        step("DynamoDB (moto) reads per item")
+        for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                           "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            os.environ.setdefault(key, value)
+        import boto3
+        from moto import mock_aws
 
-    from chalicelib.storage.dynamodb import DynamoStorage
-    with mock_aws():
-        store = DynamoStorage("bench-", client=boto3.client("dynamodb", region_name="us-east-1"))
-        store.create_tables()
-        orchestrator.load(store, dynamo_jobs, 40)
-        results["dynamodb reads"] = orchestrator.dynamodb_reads(store, dynamo_jobs)
+        from chalicelib.storage.dynamodb import DynamoStorage
+        with mock_aws():
+            store = DynamoStorage("bench-", client=boto3.client("dynamodb", region_name="us-east-1"))
+            store.create_tables()
+            results["dynamodb"] = dynamo.run(store, *s["dynamo"])
 
-    results["cold import of app (ms, median of 5)"] = cold_import_ms()
+    step("cold import and Lambda zip")
+    results["cold import of app, ms (median of 5)"] = cold_import_ms()
+    results["Lambda zip KiB"] = lambda_zip_kib()
 
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"orchestrator-{results['size']}.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"# {results['machine']}, {results['size']} size, {results['date']}\n")
-    print("SQLite ingest:", results["sqlite ingest"], "\n")
-    print(table(results["sqlite latency"]), "\n")
-    print(table(results["dynamodb reads"]), "\n")
-    print("Cold import of app:", results["cold import of app (ms, median of 5)"], "ms")
+    (RESULTS / f"{size}.json").write_text(json.dumps(results, indent=2) + "\n")
+    report = render(results)
+    (RESULTS / f"{size}.md").write_text(report)
+    print(report)
     return 0
+
+
+def render(results: dict) -> str:
+    parts = [f"# Benchmark results ({results['size']} size)\n\n{results['machine']}; {results['date']}\n"]
+    parts.append(f"Ingest in process (fixture-sized store_report v8, one transaction each): "
+                 f"{results['ingest in process']}\n")
+    if "ingest over HTTP" in results:
+        parts.append(f"Ingest over HTTP (chalice local, POST /pdb/cmd/v1): {results['ingest over HTTP']}\n")
+    parts.append("Bulk loads (port write path, batched transactions):\n\n" + table(
+        [{"data set": k, **{"figures": json.dumps(v)}} for k, v in results["bulk load"].items()]) + "\n")
+    parts.append("## Query mix in process vs the raw-sqlite3 floor\n\n" + table(results["in process"]) + "\n")
+    if "over HTTP" in results:
+        parts.append("## Query mix over HTTP (chalice local)\n\n" + table(results["over HTTP"]) + "\n")
+    parts.append("## Growth (PuppetDB mix)\n\n" + table(results["growth"]) + "\n")
+    if "dynamodb" in results:
+        parts.append(f"## DynamoDB (moto) reads per item returned\n\nData: {results['dynamodb']['items']}\n\n"
+                     + table(results["dynamodb"]["patterns"]) + "\n")
+    parts.append(f"Cold `import app`: {results['cold import of app, ms (median of 5)']} ms; "
+                 f"Lambda zip: {results['Lambda zip KiB']} KiB\n")
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":

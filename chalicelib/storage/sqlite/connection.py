@@ -52,6 +52,9 @@ class Connections:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One atomic write: everything inside is committed together or not at all."""
         db = self.db()
+        if getattr(self._local, "bulk", False):
+            yield db          # part of the enclosing bulk() transaction
+            return
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield db
@@ -61,6 +64,17 @@ class Connections:
             raise
         else:
             db.conn.execute("COMMIT")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many writes in one transaction (bulk loads, benchmarks): each write()
+        inside joins it, so the batch commits (and fsyncs) once. All or nothing."""
+        with self.write():
+            self._local.bulk = True
+            try:
+                yield
+            finally:
+                self._local.bulk = False
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite_utils.Database]:
