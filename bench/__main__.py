@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -26,9 +27,9 @@ SIZES = {
     # in-process repeats, HTTP repeats, ingest reports (in process, HTTP), DynamoDB
     # (events, commits, jobs, job events).
     "quick": dict(pdb=(2_000, 10_000, 20_000), commits=5_000, jobs=(50, 20_000), repeat=10,
-                  http_repeat=5, ingest=(200, 30), dynamo=(300, 100, 3, 120)),
+                  http_repeat=5, ingest=(200, 30), dynamo=(150, 60, 2, 80)),
     "full": dict(pdb=(10_000, 100_000, 1_000_000), commits=300_000, jobs=(10_000, 1_000_000),
-                 repeat=100, http_repeat=40, ingest=(2_000, 200), dynamo=(2_000, 500, 6, 240)),
+                 repeat=100, http_repeat=40, ingest=(2_000, 200), dynamo=(1_000, 300, 4, 160)),
 }
 
 
@@ -128,6 +129,7 @@ def main() -> int:
             store = DynamoStorage("bench-", client=boto3.client("dynamodb", region_name="us-east-1"))
             store.create_tables()
             results["dynamodb"] = dynamo.run(store, *s["dynamo"])
+        results["peak RSS MB (process, after moto)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
     step("cold import and Lambda zip")
     results["cold import of app, ms (median of 5)"] = cold_import_ms()
@@ -156,6 +158,8 @@ def render(results: dict) -> str:
     if "dynamodb" in results:
         parts.append(f"## DynamoDB (moto) reads per item returned\n\nData: {results['dynamodb']['items']}\n\n"
                      + table(results["dynamodb"]["patterns"]) + "\n")
+    if "peak RSS MB (process, after moto)" in results:
+        parts.append(f"Peak RSS of the bench process: {results['peak RSS MB (process, after moto)']} MB\n")
     parts.append(f"Cold `import app`: {results['cold import of app, ms (median of 5)']} ms; "
                  f"Lambda zip: {results['Lambda zip KiB']} KiB\n")
     return "\n".join(parts)

@@ -25,7 +25,13 @@ def _free_port() -> int:
 def session_for(base: str) -> requests.Session:
     """The one place the bench's HTTP session is built (credentials go here once the
     API needs a token)."""
-    return requests.Session()
+    session = requests.Session()
+    # A new connection per request: on a kept-alive connection `chalice local`
+    # (http.server) writes headers and body as two segments, and Nagle's algorithm
+    # on its side meets the client's delayed ACK: +40 ms per request that is
+    # the dev server's, not the app's (measured: 12 ms with a fresh connection, 50 ms reused).
+    session.headers["Connection"] = "close"
+    return session
 
 
 @contextmanager

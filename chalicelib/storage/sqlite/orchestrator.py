@@ -67,6 +67,9 @@ COLUMNS = {
 }
 
 
+# Listing fields whose columns are NOT NULL (ordered without the NULLs-last term).
+NOT_NULL = frozenset({"number", "type", "state", "environment", "owner_login", "timestamp"})
+
 JOB_COLUMNS = ("number", "type", "state", "environment", "owner_id", "owner_login",
                "description", "nodes", "options", "created_timestamp", "timestamp",
                "finish_timestamp", "node_states", "status", "last_event_id", "version")
@@ -148,7 +151,7 @@ class JobTables:
         with self.snapshot() as db:
             conn = db.conn
             (total,) = conn.execute(f"SELECT count(*) FROM jobs WHERE {clause}", params).fetchone()
-            rows = conn.execute(f"{SELECT_JOB} WHERE {clause} ORDER BY {sql.order_by(keys, COLUMNS)} "
+            rows = conn.execute(f"{SELECT_JOB} WHERE {clause} ORDER BY {sql.order_by(keys, COLUMNS, NOT_NULL)} "
                                 "LIMIT ? OFFSET ?", params + [limit, offset]).fetchall()
             return Page([_job(r) for r in rows], total, limit, offset)
 
