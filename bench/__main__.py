@@ -98,14 +98,43 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
     parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
-    parser.add_argument("--no-dynamodb", action="store_true", help="skip the moto figures")
+    parser.add_argument("--only", choices=("dynamodb", "package"), action="append",
+                        help="re-measure only these parts, updating the stored results of this size")
     args = parser.parse_args()
     size = "quick" if args.quick else "full"
     s = SIZES[size]
-    results: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores (shared), "
+    parts = set(args.only or ("sqlite", "dynamodb", "package"))
+    stored = RESULTS / f"{size}.json"
+    results: dict = json.loads(stored.read_text()) if args.only and stored.exists() else {}
+    results.update({"machine": f"{platform.machine()} {os.cpu_count()} cores (shared), "
                                 f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
-                     "size": size, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+                     "size": size, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
 
+    if "sqlite" in parts:
+        sqlite_figures(results, s, http=not args.no_http)
+        save(results)
+    if "dynamodb" in parts:
+        dynamodb_figures(results, s)
+        save(results)
+    if "package" in parts:
+        step("cold import and Lambda zip")
+        results["cold import of app (median of 5)"] = cold_import_ms()
+        results["Lambda package"] = lambda_package()
+
+    save(results)
+    report = render(results)
+    (RESULTS / f"{size}.md").write_text(report)
+    print(report)
+    return 0
+
+
+def save(results: dict) -> None:
+    """Written after each part, so a failure late in a long run keeps what was measured."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{results['size']}.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+def sqlite_figures(results: dict, s: dict, http: bool) -> None:
     from chalicelib.storage.sqlite import SqliteStorage
     with tempfile.TemporaryDirectory() as tmp:
         step("ingest: store_report in process")
@@ -135,60 +164,61 @@ def main() -> int:
         step("full mix in process")
         results["in process"] = mix.in_process(store, path, cases, s["repeat"])
         store.close()
-        if not args.no_http:
+        if http:
             step("full mix over HTTP (chalice local)")
-            with server.chalice_local(path, Path(tmp)) as (session, base):
-                results["over HTTP"] = mix.over_http(session, base, cases, s["http_repeat"])
-                results["ingest over HTTP"] = load.report_ingest_http(session, base, s["ingest"][1])
+            save(results)
+            with server.chalice_local(path, Path(tmp)) as (new_session, base):
+                results["over HTTP"] = mix.over_http(new_session, base, cases, s["http_repeat"])
+                try:
+                    results["ingest over HTTP"] = load.report_ingest_http(new_session, base, s["ingest"][1])
+                except Exception as error:
+                    results["ingest over HTTP"] = {"error": str(error)}
 
-    if not args.no_dynamodb:
-        step("DynamoDB (moto) reads per item")
-        for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                           "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            os.environ.setdefault(key, value)
-        import boto3
-        from moto import mock_aws
 
-        from chalicelib.storage.dynamodb import DynamoStorage
-        with mock_aws():
-            store = DynamoStorage("bench-", client=boto3.client("dynamodb", region_name="us-east-1"))
-            store.create_tables()
-            results["dynamodb"] = dynamo.run(store, *s["dynamo"])
-        results["peak RSS MB (process, after moto)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+def dynamodb_figures(results: dict, s: dict) -> None:
+    step("DynamoDB (moto) reads per item")
+    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(key, value)
+    import boto3
+    from moto import mock_aws
 
-    step("cold import and Lambda zip")
-    results["cold import of app (median of 5)"] = cold_import_ms()
-    results["Lambda package"] = lambda_package()
-
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{size}.json").write_text(json.dumps(results, indent=2) + "\n")
-    report = render(results)
-    (RESULTS / f"{size}.md").write_text(report)
-    print(report)
-    return 0
+    from chalicelib.storage.dynamodb import DynamoStorage
+    with mock_aws():
+        store = DynamoStorage("bench-", client=boto3.client("dynamodb", region_name="us-east-1"))
+        store.create_tables()
+        results["dynamodb"] = dynamo.run(store, *s["dynamo"])
+    results["peak RSS MB (process, after moto)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def render(results: dict) -> str:
     parts = [f"# Benchmark results ({results['size']} size)\n\n{results['machine']}; {results['date']}\n"]
-    parts.append(f"Ingest in process (fixture-sized store_report v8, one transaction each): "
-                 f"{results['ingest in process']}\n")
+    if "ingest in process" in results:
+        parts.append("Ingest in process (fixture-sized store_report v8, one transaction each): "
+                     f"{results['ingest in process']}\n")
     if "ingest over HTTP" in results:
         parts.append(f"Ingest over HTTP (chalice local, POST /pdb/cmd/v1): {results['ingest over HTTP']}\n")
-    parts.append("Bulk loads (port write path, batched transactions):\n\n" + table(
-        [{"data set": k, **{"figures": json.dumps(v)}} for k, v in results["bulk load"].items()]) + "\n")
-    parts.append("## Query mix in process vs the raw-sqlite3 floor\n\n" + table(results["in process"]) + "\n")
+    if "bulk load" in results:
+        parts.append("Bulk loads (port write path, batched transactions):\n\n" + table(
+            [{"data set": k, "figures": json.dumps(v)} for k, v in results["bulk load"].items()]) + "\n")
+    if "in process" in results:
+        parts.append("## Query mix in process vs the raw-sqlite3 floor\n\n" + table(results["in process"]) + "\n")
     if "over HTTP" in results:
         parts.append("## Query mix over HTTP (chalice local)\n\n" + table(results["over HTTP"]) + "\n")
-    parts.append("## Growth (PuppetDB mix)\n\n" + table(results["growth"]) + "\n")
+    if "growth" in results:
+        parts.append("## Growth (PuppetDB mix)\n\n" + table(results["growth"]) + "\n")
     if "dynamodb" in results:
         parts.append(f"## DynamoDB (moto) reads per item returned\n\nData: {results['dynamodb']['items']}\n\n"
                      + table(results["dynamodb"]["patterns"]) + "\n")
     if "peak RSS MB (process, after moto)" in results:
         parts.append(f"Peak RSS of the bench process: {results['peak RSS MB (process, after moto)']} MB\n")
-    parts.append(f"Cold `import app` in the repository, bytecode compiled (median of 5): "
-                 f"{results['cold import of app (median of 5)']} ms\n")
-    parts.append("Lambda zip (`chalice package`, then `infra.bytecode`) and `import app` from it, "
-                 "no bytecode writes:\n\n" + table([{"zip": k, **v} for k, v in results["Lambda package"].items()]) + "\n")
+    if "cold import of app (median of 5)" in results:
+        parts.append("Cold `import app` in the repository, bytecode compiled (median of 5): "
+                     f"{results['cold import of app (median of 5)']} ms\n")
+    if results.get("Lambda package"):
+        parts.append("Lambda zip (`chalice package`, then `infra.bytecode`) and `import app` from it, "
+                     "no bytecode writes:\n\n"
+                     + table([{"zip": k, **v} for k, v in results["Lambda package"].items()]) + "\n")
     return "\n".join(parts)
 
 

@@ -13,13 +13,16 @@ OPERATIONS = ("query", "scan", "get_item", "batch_get_item")
 
 
 class Counted:
-    """Wraps the client's read operations and counts requests and items read."""
+    """Wraps the client's read operations and counts requests and items read:
+    `page` = ScannedCount of the Queries/Scans that fetch items, `count` = ScannedCount
+    of the Select=COUNT Queries behind totals, `lookups` = items of GetItem/BatchGetItem
+    (counters, the registry, report commit items)."""
 
     def __init__(self, client):
         self.client = client
         self.originals = {name: getattr(client, name) for name in OPERATIONS}
         self.calls: Counter = Counter()
-        self.read = 0
+        self.page = self.count = self.lookups = 0
         for name in OPERATIONS:
             setattr(client, name, self._wrap(name))
 
@@ -28,20 +31,24 @@ class Counted:
 
         def call(**kwargs):
             response = original(**kwargs)
-            self.calls[name] += 1
+            counting = kwargs.get("Select") == "COUNT"
+            self.calls[name + (" COUNT" if counting else "")] += 1
             if name in ("query", "scan"):
-                # Select=COUNT reads items too (ScannedCount), returning none
-                self.read += response.get("ScannedCount", len(response.get("Items", [])))
+                scanned = response.get("ScannedCount", len(response.get("Items", [])))
+                if counting:
+                    self.count += scanned
+                else:
+                    self.page += scanned
             elif name == "get_item":
-                self.read += 1 if "Item" in response else 0
+                self.lookups += 1 if "Item" in response else 0
             else:
-                self.read += sum(len(v) for v in response.get("Responses", {}).values())
+                self.lookups += sum(len(v) for v in response.get("Responses", {}).values())
             return response
         return call
 
     def reset(self):
         self.calls.clear()
-        self.read = 0
+        self.page = self.count = self.lookups = 0
 
     def close(self):
         for name, original in self.originals.items():
@@ -72,8 +79,8 @@ def patterns(reports: list, commits: list, jobs: int) -> list[tuple[Case, bool]]
         (Case("puppetdb", "regex on title (Scan + residual)", pdb, q(["~", "resource-title", "^/etc"]), False), False),
         (Case("activity v1", "by service, limit 100", "/activity-api/v1/events",
               {"service_id": middle.service_id, "limit": "100"}, True), True),
-        (Case("activity v1", "by service, offset 200, limit 100", "/activity-api/v1/events",
-              {"service_id": middle.service_id, "limit": "100", "offset": "200"}, True), True),
+        (Case("activity v1", "classifier, offset 50, limit 50 (key range)", "/activity-api/v1/events",
+              {"service_id": "classifier", "limit": "50", "offset": "50"}, True), True),
         (Case("activity v1", "by object", "/activity-api/v1/events",
               {"service_id": middle.service_id, "object_type": obj.type, "object_id": obj.id}, True), True),
         (Case("activity v1", "object_type alone, limit 100", "/activity-api/v1/events",
@@ -84,7 +91,7 @@ def patterns(reports: list, commits: list, jobs: int) -> list[tuple[Case, bool]]
         (Case("activity v2", "all services, offset 500, limit 100", "/activity-api/v2/events",
               {"limit": "100", "offset": "500"}, True), False),
         (Case("activity v2", "time range, all services", "/activity-api/v2/events",
-              {"query": json.dumps([{"start": commits[len(commits) // 3].timestamp, "end": commits[len(commits) // 3 + 50].timestamp}])}, True), False),
+              {"query": json.dumps([{"start": commits[len(commits) // 3].timestamp, "end": commits[min(len(commits) - 1, len(commits) // 3 + 20)].timestamp}])}, True), False),
         (Case("orchestrator", "events page", f"/orchestrator/v1/jobs/{jobs // 2}/events", {"start": "0"}, True), True),
         (Case("orchestrator", "/jobs by name, limit 20", "/orchestrator/v1/jobs", {"limit": "20"}, True), True),
         (Case("orchestrator", "/jobs by state, offset 20, limit 20", "/orchestrator/v1/jobs",
@@ -113,13 +120,15 @@ def run(store, events: int, commits: int, jobs: int, job_events: int) -> dict:
             counted.reset()
             result = call()
             returned = len(result.items if hasattr(result, "items") else result)
-            per = round(counted.read / returned, 2) if returned else None
+            per = round(counted.page / returned, 2) if returned else None
+            scanned = any(k.startswith("scan") for k in counted.calls)
             rows.append({"api": case.api, "pattern": case.name, "returned": returned,
-                         "items read": counted.read,
+                         "page reads": counted.page, "count reads": counted.count,
+                         "key lookups": counted.lookups,
                          "requests": ", ".join(f"{n} {k}" for k, n in sorted(counted.calls.items())),
-                         "read per returned": per, "indexed": indexed,
+                         "page reads per returned": per, "indexed": indexed,
                          "target <= 1.25, no Scan": ("n/a" if not indexed else
-                                                     "met" if per is not None and per <= 1.25 and not counted.calls["scan"]
+                                                     "met" if per is not None and per <= 1.25 and not scanned
                                                      else "MISSED")})
     finally:
         counted.close()

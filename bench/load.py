@@ -82,15 +82,16 @@ def report_ingest(store, count: int) -> dict:
             "reports/s": round(count / elapsed)}
 
 
-def report_ingest_http(session, base: str, count: int) -> dict:
+def report_ingest_http(new_session, base: str, count: int) -> dict:
     bodies = fixture_bodies(count)
     started = time.perf_counter()
-    for i, body in enumerate(bodies):
-        response = session.post(base + "/pdb/cmd/v1", data=json.dumps(body),
-                                params={"command": "store_report", "version": "8",
-                                        "certname": body["certname"],
-                                        "producer-timestamp": body["producer_timestamp"]},
-                                headers={"Content-Type": "application/json"})
+    for body in bodies:
+        with new_session() as session:
+            response = session.post(
+                base + "/pdb/cmd/v1", data=json.dumps(body),
+                params={"command": "store_report", "version": "8", "certname": body["certname"],
+                        "producer-timestamp": body["producer_timestamp"]},
+                headers={"Content-Type": "application/json"})
         response.raise_for_status()
     elapsed = time.perf_counter() - started
     return {"reports": count, "reports/s": round(count / elapsed)}
