@@ -77,3 +77,20 @@ def test_the_bench_mix_runs_and_compares_port_with_floor(loaded):
     assert len(rows) == len(cases)
     assert all(r["rows"] >= 0 and r["port p50 ms"] > 0 and r["floor p50 ms"] > 0 for r in rows)
     assert [r["rows"] for r in rows if r["query"] == "certname"] != [0]
+
+
+
+def test_bulk_writes_commit_together_or_not_at_all(tmp_path):
+    from tests.factories import new_job
+    store = SqliteStorage(str(tmp_path / "bulk.db"))
+    (cache,) = store.db().conn.execute("PRAGMA cache_size").fetchone()
+    with pytest.raises(RuntimeError):
+        with store.bulk():
+            store.create_job(new_job())
+            store.create_job(new_job())
+            raise RuntimeError("the loader failed")
+    assert store.get_job(1) is None
+    with store.bulk():
+        first, second = store.create_job(new_job()), store.create_job(new_job())
+    assert (first.number, second.number) == (1, 2) and store.get_job(2) is not None
+    assert store.db().conn.execute("PRAGMA cache_size").fetchone() == (cache,)

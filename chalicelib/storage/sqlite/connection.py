@@ -17,6 +17,7 @@ import sqlite_utils
 from ...query import regex
 
 BUSY_TIMEOUT_SECONDS = 30
+BULK_CACHE_KIB = -65536      # PRAGMA cache_size: negative = KiB (64 MB)
 
 
 def _regexp(pattern: str, value: object) -> int:
@@ -68,13 +69,21 @@ class Connections:
     @contextmanager
     def bulk(self) -> Iterator[None]:
         """Many writes in one transaction (bulk loads, benchmarks): each write()
-        inside joins it, so the batch commits (and fsyncs) once. All or nothing."""
-        with self.write():
-            self._local.bulk = True
-            try:
-                yield
-            finally:
-                self._local.bulk = False
+        inside joins it, so the batch commits (and fsyncs) once. All or nothing.
+        The page cache is raised meanwhile: index inserts of a large load thrash the
+        default 2 MB cache (docs/performance.md, "Ingest")."""
+        conn = self.db().conn
+        (previous,) = conn.execute("PRAGMA cache_size").fetchone()
+        conn.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+        try:
+            with self.write():
+                self._local.bulk = True
+                try:
+                    yield
+                finally:
+                    self._local.bulk = False
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite_utils.Database]:
