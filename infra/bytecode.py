@@ -4,7 +4,7 @@
 this every cold start compiles every module it imports (docs/performance.md, cold
 start). The .pyc files use unchecked-hash invalidation, so they are used whatever
 the files' times after unzipping; they must be built by the runtime's Python version
-(3.11, the venv's), which is checked.
+(3.11, the venv's); with another Python the zip is left as it is.
 """
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ RUNTIME = (3, 11)
 def add_bytecode(path: str) -> int:
     """Rewrite the zip with a __pycache__ .pyc beside each .py; returns the count."""
     if sys.version_info[:2] != RUNTIME:
-        raise SystemExit(f"bytecode must be compiled by Python {RUNTIME}, not {sys.version_info[:2]}")
+        # Bytecode of another version would be ignored by the runtime: ship sources only.
+        print(f"infra.bytecode: Python {sys.version_info[:2]} is not the runtime's {RUNTIME}; "
+              "the zip keeps sources only", file=sys.stderr)
+        return 0
     added = 0
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(path) as source:
