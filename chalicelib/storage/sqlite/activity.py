@@ -15,6 +15,7 @@ from ...activity.model import Commit, Entity, NewCommit, full_filter, object_key
 from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
+from .connection import loads
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity_commits (
@@ -66,18 +67,18 @@ def _entity(data: dict) -> Entity:
 # and Entities are frozen, so each distinct JSON text is decoded once.
 @lru_cache(maxsize=4096)
 def _subject(text: str) -> Entity:
-    return _entity(json.loads(text))
+    return _entity(loads(text))
 
 
 @lru_cache(maxsize=4096)
 def _objects(text: str) -> tuple[Entity, ...]:
-    return tuple(_entity(o) for o in json.loads(text))
+    return tuple(_entity(o) for o in loads(text))
 
 
 def _commit(row) -> Commit:
     (sequence, service_id, subject, objects, ip_address, timestamp, events) = row
     return Commit(service_id=service_id, subject=_subject(subject), objects=_objects(objects),
-                  timestamp=timestamp, events=tuple(json.loads(events)),
+                  timestamp=timestamp, events=tuple(loads(events)),
                   ip_address=ip_address, sequence=sequence)
 
 

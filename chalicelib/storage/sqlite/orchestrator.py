@@ -9,6 +9,7 @@ from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, 
 from ...paging import Page
 from ...query import sql
 from ...query.ast import Node
+from .connection import loads
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -98,10 +99,10 @@ def _job(row: tuple) -> Job:
      created, _timestamp, finish, node_states, status, last_event_id, version) = row
     return Job(number=number, type=type_, state=state, environment=environment,
                owner_id=owner_id, owner_login=owner_login, description=description,
-               nodes=tuple(json.loads(nodes)), options=json.loads(options),
+               nodes=tuple(loads(nodes)), options=loads(options),
                created_timestamp=created, finish_timestamp=finish,
-               node_states=json.loads(node_states),
-               status=tuple(StatusEntry(**s) for s in json.loads(status)),
+               node_states=loads(node_states),
+               status=tuple(StatusEntry(**s) for s in loads(status)),
                last_event_id=last_event_id, version=version)
 
 
@@ -117,13 +118,13 @@ def _job_row(job: Job) -> tuple:
 def _node(row: tuple) -> JobNode:
     name, state, timestamp, start, finish, latest, details = row
     return JobNode(name=name, state=state, timestamp=timestamp, start_timestamp=start,
-                   finish_timestamp=finish, latest_event_id=latest, details=json.loads(details))
+                   finish_timestamp=finish, latest_event_id=latest, details=loads(details))
 
 
 def _event(row: tuple) -> JobEvent:
     id_, job, type_, timestamp, details, message = row
     return JobEvent(id=id_, job=job, type=type_, timestamp=timestamp,
-                    details=json.loads(details), message=message)
+                    details=loads(details), message=message)
 
 
 class JobTables:
