@@ -54,6 +54,7 @@ package: install
 	rm -rf build/prod
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage prod \
 	    --merge-template build/merge.json build/prod
+	$(BIN)/python -m infra.bytecode build/prod/deployment.zip
 	@echo "Lambda zip: $$(du -k build/prod/deployment.zip | cut -f1) KiB"
 
 clean:

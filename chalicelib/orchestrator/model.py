@@ -160,8 +160,9 @@ def apply_events(job: Job, nodes: Mapping[str, JobNode],
             job = _finish(job, "stopped", event.timestamp)
         elif event.type == "job_finished":
             job = _finish(job, _final_state(job, event), event.timestamp)
-        job = replace(job, last_event_id=event_id)
-    return Transition(job=replace(job, version=job.version + 1), nodes=touched)
+    # last_event_id is read by nothing above, so it is set once, with the version.
+    last = events[-1][0] if events else job.last_event_id
+    return Transition(job=replace(job, last_event_id=last, version=job.version + 1), nodes=touched)
 
 
 def _node_after(node: JobNode, state: str, event_id: int, event: NewJobEvent) -> JobNode:
@@ -173,6 +174,8 @@ def _node_after(node: JobNode, state: str, event_id: int, event: NewJobEvent) ->
 
 
 def _with_node_state(job: Job, old: str, new: str) -> Job:
+    if old == new:
+        return job      # e.g. node_running on a running node: the counts stay
     counts = dict(job.node_states)
     counts[old] = counts.get(old, 0) - 1
     counts[new] = counts.get(new, 0) + 1

@@ -80,11 +80,15 @@ def param(value: object) -> object:
     return int(value) if isinstance(value, bool) else value
 
 
-def order_by(keys: Sequence[tuple[str, str]], columns: Mapping[str, str | Column]) -> str:
-    """ORDER BY with NULLs sorting after every value, as in the evaluator."""
+def order_by(keys: Sequence[tuple[str, str]], columns: Mapping[str, str | Column],
+             not_null: frozenset[str] = frozenset()) -> str:
+    """ORDER BY with NULLs sorting after every value, as in the evaluator. Fields in
+    `not_null` (NOT NULL columns) order by the bare column, so an index can give the order."""
     parts = []
     for name, direction in keys:
         expression = column(columns[name]).expression
         word = "DESC" if direction == "desc" else "ASC"
-        parts.append(f"({expression} IS NULL) {word}, {expression} {word}")
+        if name not in not_null:
+            parts.append(f"({expression} IS NULL) {word}")
+        parts.append(f"{expression} {word}")
     return ", ".join(parts)

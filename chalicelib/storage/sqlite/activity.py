@@ -9,11 +9,13 @@ are COUNT queries in the same snapshot as the page.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from ...activity.model import Commit, Entity, NewCommit, full_filter, object_key, record
 from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
+from .connection import loads
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity_commits (
@@ -61,11 +63,22 @@ def _entity(data: dict) -> Entity:
     return Entity(data["id"], data.get("name"), data.get("type"))
 
 
+# Subjects and object lists repeat across commits (a few users act on a few objects),
+# and Entities are frozen, so each distinct JSON text is decoded once.
+@lru_cache(maxsize=4096)
+def _subject(text: str) -> Entity:
+    return _entity(loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _objects(text: str) -> tuple[Entity, ...]:
+    return tuple(_entity(o) for o in loads(text))
+
+
 def _commit(row) -> Commit:
     (sequence, service_id, subject, objects, ip_address, timestamp, events) = row
-    return Commit(service_id=service_id, subject=_entity(json.loads(subject)),
-                  objects=tuple(_entity(o) for o in json.loads(objects)),
-                  timestamp=timestamp, events=tuple(json.loads(events)),
+    return Commit(service_id=service_id, subject=_subject(subject), objects=_objects(objects),
+                  timestamp=timestamp, events=tuple(loads(events)),
                   ip_address=ip_address, sequence=sequence)
 
 

@@ -9,6 +9,7 @@ from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, 
 from ...paging import Page
 from ...query import sql
 from ...query.ast import Node
+from .connection import loads
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -67,39 +68,63 @@ COLUMNS = {
 }
 
 
-def _job(row: dict) -> Job:
-    return Job(number=row["number"], type=row["type"], state=row["state"],
-               environment=row["environment"], owner_id=row["owner_id"],
-               owner_login=row["owner_login"], description=row["description"],
-               nodes=tuple(json.loads(row["nodes"])), options=json.loads(row["options"]),
-               created_timestamp=row["created_timestamp"], finish_timestamp=row["finish_timestamp"],
-               node_states=json.loads(row["node_states"]),
-               status=tuple(StatusEntry(**s) for s in json.loads(row["status"])),
-               last_event_id=row["last_event_id"], version=row["version"])
+# Listing fields whose columns are NOT NULL (ordered without the NULLs-last term).
+NOT_NULL = frozenset({"number", "type", "state", "environment", "owner_login", "timestamp"})
+
+JOB_COLUMNS = ("number", "type", "state", "environment", "owner_id", "owner_login",
+               "description", "nodes", "options", "created_timestamp", "timestamp",
+               "finish_timestamp", "node_states", "status", "last_event_id", "version")
+NODE_COLUMNS = ("name", "state", "timestamp", "start_timestamp", "finish_timestamp",
+                "latest_event_id", "details")
+EVENT_COLUMNS = ("id", "job", "type", "timestamp", "details", "message")
+
+# Plain SQL, prepared once (sqlite3 caches the statements): the hot paths read and
+# write by column position, with no per-call schema introspection.
+SELECT_JOB = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs"
+INSERT_JOB = (f"INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) "
+              f"VALUES ({', '.join('?' * len(JOB_COLUMNS))})")
+UPDATE_JOB = (f"UPDATE jobs SET {', '.join(c + ' = ?' for c in JOB_COLUMNS[1:])} "
+              "WHERE number = ?")
+SELECT_NODES = f"SELECT {', '.join(NODE_COLUMNS)} FROM job_nodes"
+UPSERT_NODE = (f"INSERT INTO job_nodes (job, {', '.join(NODE_COLUMNS)}) "
+               f"VALUES (?, {', '.join('?' * len(NODE_COLUMNS))}) ON CONFLICT (job, name) DO UPDATE SET "
+               + ", ".join(f"{c} = excluded.{c}" for c in NODE_COLUMNS[1:]))
+SELECT_EVENTS = (f"SELECT {', '.join(EVENT_COLUMNS)} FROM job_events "
+                 "WHERE job = ? AND id >= ? ORDER BY id LIMIT ?")
+INSERT_EVENT = "INSERT INTO job_events (job, type, timestamp, details, message) VALUES (?, ?, ?, ?, ?)"
 
 
-def _job_row(job: Job) -> dict:
-    return {"number": job.number, "type": job.type, "state": job.state,
-            "environment": job.environment, "owner_id": job.owner_id,
-            "owner_login": job.owner_login, "description": job.description,
-            "nodes": json.dumps(list(job.nodes)), "options": json.dumps(job.options),
-            "created_timestamp": job.created_timestamp, "timestamp": job.timestamp,
-            "finish_timestamp": job.finish_timestamp,
-            "node_states": json.dumps(job.node_states),
-            "status": json.dumps([s.__dict__ for s in job.status]),
-            "last_event_id": job.last_event_id, "version": job.version}
+def _job(row: tuple) -> Job:
+    (number, type_, state, environment, owner_id, owner_login, description, nodes, options,
+     created, _timestamp, finish, node_states, status, last_event_id, version) = row
+    return Job(number=number, type=type_, state=state, environment=environment,
+               owner_id=owner_id, owner_login=owner_login, description=description,
+               nodes=tuple(loads(nodes)), options=loads(options),
+               created_timestamp=created, finish_timestamp=finish,
+               node_states=loads(node_states),
+               status=tuple(StatusEntry(**s) for s in loads(status)),
+               last_event_id=last_event_id, version=version)
 
 
-def _node(row: dict) -> JobNode:
-    return JobNode(name=row["name"], state=row["state"], timestamp=row["timestamp"],
-                   start_timestamp=row["start_timestamp"],
-                   finish_timestamp=row["finish_timestamp"],
-                   latest_event_id=row["latest_event_id"], details=json.loads(row["details"]))
+def _job_row(job: Job) -> tuple:
+    """The job's values in JOB_COLUMNS order."""
+    return (job.number, job.type, job.state, job.environment, job.owner_id, job.owner_login,
+            job.description, json.dumps(list(job.nodes)), json.dumps(job.options),
+            job.created_timestamp, job.timestamp, job.finish_timestamp,
+            json.dumps(job.node_states), json.dumps([s.__dict__ for s in job.status]),
+            job.last_event_id, job.version)
 
 
-def _event(row: dict) -> JobEvent:
-    return JobEvent(id=row["id"], job=row["job"], type=row["type"], timestamp=row["timestamp"],
-                    details=json.loads(row["details"]), message=row["message"])
+def _node(row: tuple) -> JobNode:
+    name, state, timestamp, start, finish, latest, details = row
+    return JobNode(name=name, state=state, timestamp=timestamp, start_timestamp=start,
+                   finish_timestamp=finish, latest_event_id=latest, details=loads(details))
+
+
+def _event(row: tuple) -> JobEvent:
+    id_, job, type_, timestamp, details, message = row
+    return JobEvent(id=id_, job=job, type=type_, timestamp=timestamp,
+                    details=loads(details), message=message)
 
 
 class JobTables:
@@ -107,17 +132,17 @@ class JobTables:
 
     def create_job(self, new: NewJob) -> Job:
         with self.write() as db:
-            (number,) = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM jobs").fetchone()
+            conn = db.conn
+            (number,) = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM jobs").fetchone()
             job = Job.create(number, new)
-            db["jobs"].insert(_job_row(job))
-            db["job_nodes"].insert_all(
-                {"job": number, "name": name, "state": "new", "details": "{}"}
-                for name in new.nodes)
+            conn.execute(INSERT_JOB, _job_row(job))
+            conn.executemany("INSERT INTO job_nodes (job, name, state, details) VALUES (?, ?, 'new', '{}')",
+                             [(number, name) for name in new.nodes])
         return job
 
     def get_job(self, number: int) -> Job | None:
-        rows = list(self.db()["jobs"].rows_where("number = ?", [number]))
-        return _job(rows[0]) if rows else None
+        row = self.db().conn.execute(SELECT_JOB + " WHERE number = ?", (number,)).fetchone()
+        return _job(row) if row else None
 
     def list_jobs(self, where: Node, order_by: str, order: str,
                   limit: int, offset: int) -> Page[Job]:
@@ -125,44 +150,42 @@ class JobTables:
         field = ORDER_FIELDS[order_by]
         keys = [(field, order)] + ([("number", order)] if field != "number" else [])
         with self.snapshot() as db:
-            table = db["jobs"]
-            total = table.count_where(clause, params)
-            rows = table.rows_where(clause, params, order_by=sql.order_by(keys, COLUMNS),
-                                    limit=limit, offset=offset)
+            conn = db.conn
+            (total,) = conn.execute(f"SELECT count(*) FROM jobs WHERE {clause}", params).fetchone()
+            rows = conn.execute(f"{SELECT_JOB} WHERE {clause} ORDER BY {sql.order_by(keys, COLUMNS, NOT_NULL)} "
+                                "LIMIT ? OFFSET ?", params + [limit, offset]).fetchall()
             return Page([_job(r) for r in rows], total, limit, offset)
 
     def append_job_events(self, number: int, events: Sequence[NewJobEvent]) -> list[JobEvent]:
         with self.write() as db:
-            rows = list(db["jobs"].rows_where("number = ?", [number]))
-            if not rows:
+            conn = db.conn
+            row = conn.execute(SELECT_JOB + " WHERE number = ?", (number,)).fetchone()
+            if row is None:
                 raise UnknownJob(number)
-            job = _job(rows[0])
+            job = _job(row)
             names = sorted({e.details.get("node") for e in events if isinstance(e.details.get("node"), str)})
-            nodes = {r["name"]: _node(r) for r in db["job_nodes"].rows_where(
-                f"job = ? AND name IN ({', '.join('?' * len(names))})", [number, *names])} if names else {}
+            nodes = {r[0]: _node(r) for r in conn.execute(
+                f"{SELECT_NODES} WHERE job = ? AND name IN ({', '.join('?' * len(names))})",
+                [number, *names])} if names else {}
             stored: list[tuple[int, NewJobEvent]] = []
             for event in events:
-                cursor = db.execute(
-                    "INSERT INTO job_events (job, type, timestamp, details, message) VALUES (?, ?, ?, ?, ?)",
-                    [number, event.type, event.timestamp, json.dumps(event.details), event.message])
+                cursor = conn.execute(INSERT_EVENT, (number, event.type, event.timestamp,
+                                                     json.dumps(event.details), event.message))
                 stored.append((cursor.lastrowid, event))
             change = apply_events(job, nodes, stored)
-            db["jobs"].update(number, _job_row(change.job))
-            for node in change.nodes.values():
-                db["job_nodes"].upsert(
-                    {"job": number, "name": node.name, "state": node.state,
-                     "timestamp": node.timestamp, "start_timestamp": node.start_timestamp,
-                     "finish_timestamp": node.finish_timestamp,
-                     "latest_event_id": node.latest_event_id, "details": json.dumps(node.details)},
-                    pk=("job", "name"))
+            values = _job_row(change.job)
+            conn.execute(UPDATE_JOB, values[1:] + (number,))
+            conn.executemany(UPSERT_NODE, [
+                (number, node.name, node.state, node.timestamp, node.start_timestamp,
+                 node.finish_timestamp, node.latest_event_id, json.dumps(node.details))
+                for node in change.nodes.values()])
         return [JobEvent(id=i, job=number, type=e.type, timestamp=e.timestamp,
                          details=e.details, message=e.message) for i, e in stored]
 
     def job_events(self, number: int, start: int, limit: int) -> list[JobEvent]:
-        rows = self.db()["job_events"].rows_where("job = ? AND id >= ?", [number, start],
-                                                  order_by="id", limit=limit)
+        rows = self.db().conn.execute(SELECT_EVENTS, (number, start, limit)).fetchall()
         return [_event(r) for r in rows]
 
     def job_nodes(self, number: int) -> list[JobNode]:
-        rows = self.db()["job_nodes"].rows_where("job = ?", [number], order_by="name")
+        rows = self.db().conn.execute(SELECT_NODES + " WHERE job = ? ORDER BY name", (number,))
         return [_node(r) for r in rows]
