@@ -128,7 +128,7 @@ class PuppetdbTables:
                 db.conn.executemany(
                     f"INSERT INTO pdb_events ({', '.join(_STORED)}) "
                     f"VALUES ({', '.join('?' * len(_STORED))})",
-                    [[sql.param(event.get(name)) for name in _STORED] for event in report.events])
+                    [_event_row(event) for event in report.events])
             # The latest report is the one with the greatest key (notes 2.2, strictly later).
             db.execute(
                 "INSERT INTO pdb_certnames (certname, latest_report, latest_key) VALUES (?, ?, ?) "
@@ -169,6 +169,17 @@ class PuppetdbTables:
             rows = [_booleans(dict(zip(REPORT_FIELDS + REPORT_DETAILS, row)), _BOOLEAN)
                     for row in cursor.fetchall()]
         return Page(rows, total, limit, offset)
+
+
+_EVENT_BOOLEANS = tuple(i for i, name in enumerate(_STORED) if name == "corrective_change")
+
+
+def _event_row(event) -> list:
+    """An event's values in _STORED order; its one boolean column as 1/0."""
+    row = [event.get(name) for name in _STORED]
+    for i in _EVENT_BOOLEANS:
+        row[i] = sql.param(row[i])
+    return row
 
 
 def _booleans(record: dict, names) -> dict:
