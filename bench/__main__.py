@@ -98,7 +98,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
     parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
-    parser.add_argument("--only", choices=("dynamodb", "package"), action="append",
+    parser.add_argument("--only", choices=("sqlite", "dynamodb", "package"), action="append",
                         help="re-measure only these parts, updating the stored results of this size")
     args = parser.parse_args()
     size = "quick" if args.quick else "full"

@@ -35,7 +35,8 @@ class Case:
         if self.api == "puppetdb":
             q = puppetdb_parsing.event_query(dict(params), "application/json")
             limit = q.limit if q.limit is not None else settings().event_query_limit + 1
-            return lambda: store.find_events(q.where, full_order(q.order), q.offset, limit)
+            return lambda: store.find_events(q.where, full_order(q.order), q.offset, limit,
+                                             with_total=q.include_total)
         if self.api == "activity v1":
             listing = activity_parsing.v1_listing(params.get, lambda n: [params[n]] if n in params else [])
         elif self.api == "activity v2":

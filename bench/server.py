@@ -22,16 +22,29 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def session_for(base: str) -> requests.Session:
-    """The one place the bench's HTTP session is built (credentials go here once the
-    API needs a token)."""
-    return requests.Session()
+def admin_token(sqlite_path: str) -> str:
+    """An admin token stored in the served file (the API needs one since auth)."""
+    from chalicelib.auth import tokens
+    from chalicelib.storage.sqlite import SqliteStorage
+    issued = tokens.issue(("admin",), label="bench")
+    store = SqliteStorage(sqlite_path)
+    store.add_token(issued.token)
+    store.close()
+    return issued.secret
+
+
+def session_for(base: str, secret: str) -> requests.Session:
+    """The one place the bench's HTTP session is built: it carries the token."""
+    session = requests.Session()
+    session.headers["X-Authentication"] = secret
+    return session
 
 
 @contextmanager
 def chalice_local(sqlite_path: str, tmp: Path):
     port = _free_port()
     log = tmp / "chalice.log"
+    secret = admin_token(sqlite_path)     # stored before the server opens the file
     env = {**os.environ, "EVENTS_SQLITE_PATH": sqlite_path}
     env.pop("EVENTS_STORAGE", None)
     with open(log, "w") as output:
@@ -41,7 +54,7 @@ def chalice_local(sqlite_path: str, tmp: Path):
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        session = session_for(base)
+        session = session_for(base, secret)
         for _ in range(300):
             if process.poll() is not None:
                 raise RuntimeError(f"chalice local exited: {log.read_text()}")
@@ -57,7 +70,7 @@ def chalice_local(sqlite_path: str, tmp: Path):
         # algorithm on its side meets the client's delayed ACK: +40 ms per request
         # that is the dev server's, not the app's (12 ms fresh vs 50 ms reused, measured).
         # (`Connection: close` instead makes it drop a request now and then.)
-        yield (lambda: session_for(base)), base
+        yield (lambda: session_for(base, secret)), base
     finally:
         process.terminate()
         try:

@@ -78,9 +78,10 @@ def choice(name: str, raw: str | None, allowed: Iterable[str], *,
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of results and the number of results before paging."""
+    """One page of results and the number of results before paging (None where the
+    caller did not ask for it: counting every match can cost more than the page)."""
     items: Sequence[T]
-    total: int
+    total: int | None
     limit: int | None = None
     offset: int = 0
 

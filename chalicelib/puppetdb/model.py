@@ -38,9 +38,13 @@ TIEBREAK = (("report", "asc"), ("seq", "asc"))
 DEFAULT_ORDER = (("timestamp", "desc"),)
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: object) -> str:
-    """The JSON text values are stored and compared as (sorted keys, no spaces)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The JSON text values are stored and compared as (sorted keys, no spaces).
+    One shared encoder: json.dumps with options builds a new one on every call."""
+    return _CANONICAL.encode(value)
 
 
 def containing_class(path) -> str | None:

@@ -46,7 +46,8 @@ def events(store, request: Request, fail_limit: int, where: Node | None = None) 
     where = request.where if where is None else where
     keys = order(request, EVENTS)
     if request.distinct is None:
-        return _bounded(lambda o, n: store.find_events(where, keys, o, n),
+        return _bounded(lambda o, n: store.find_events(where, keys, o, n,
+                                                       with_total=request.include_total),
                         request.offset, request.limit, fail_limit)
     found = evaluate.sort(_distinct(store, where, request.distinct, fail_limit), keys)
     end = None if request.limit is None else request.offset + request.limit
@@ -54,7 +55,8 @@ def events(store, request: Request, fail_limit: int, where: Node | None = None) 
 
 
 def _all_events(store, where: Node, fail_limit: int) -> list[dict]:
-    return list(_bounded(lambda o, n: store.find_events(where, EVENTS.tiebreak, o, n),
+    return list(_bounded(lambda o, n: store.find_events(where, EVENTS.tiebreak, o, n,
+                                                        with_total=False),
                          0, None, fail_limit).items)
 
 
@@ -77,12 +79,14 @@ def _distinct(store, where: Node, window: Window, fail_limit: int) -> list[dict]
 
 def reports(store, request: Request) -> Page[dict]:
     keys = order(request, REPORTS)
-    return _bounded(lambda o, n: store.find_reports(request.where, keys, o, n),
+    return _bounded(lambda o, n: store.find_reports(request.where, keys, o, n,
+                                                    with_total=request.include_total),
                     request.offset, request.limit, REPORT_QUERY_LIMIT)
 
 
 def report(store, report_hash: str) -> dict | None:
-    page = store.find_reports(Compare("hash", "=", report_hash), REPORTS.tiebreak, 0, 1)
+    page = store.find_reports(Compare("hash", "=", report_hash), REPORTS.tiebreak, 0, 1,
+                              with_total=False)
     return page.items[0] if page.items else None
 
 

@@ -58,16 +58,17 @@ class PuppetdbEventStore(Protocol):
         a report's events all or none."""
 
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
-                    offset: int, limit: int | None) -> Page[dict]:
+                    offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         """Events (dicts of puppetdb.model.EVENT_FIELDS) matching `where` (AST fields
         as EVENT_FIELDS plus `latest_report`), ordered by `order` (NULLs last
-        ascending, as PostgreSQL), sliced; `total` counts before paging."""
+        ascending, as PostgreSQL), sliced; `total` counts before paging, None
+        unless `with_total` (include-total: the count reads every match)."""
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
-                     offset: int, limit: int | None) -> Page[dict]:
+                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         """Reports (dicts of puppetdb.model.REPORT_FIELDS + REPORT_DETAILS) matching
         `where` (AST fields as REPORT_FIELDS plus `latest_report`), ordered and
-        sliced as find_events; `total` counts before paging."""
+        sliced as find_events; `total` as find_events."""
 
 
 class ActivityStore(Protocol):

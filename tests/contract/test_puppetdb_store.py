@@ -34,6 +34,23 @@ def test_pages_cover_every_event_once_and_total_counts_before_paging(store):
     assert sorted(p.items[0]["seq"] for p in pages) == [0, 1, 2]
 
 
+def test_without_total_the_page_is_the_same_and_nothing_is_counted(store):
+    # include-total absent: the adapter need not count every match (docs/performance.md).
+    b1, _ = demo.example_reports()
+    store.store_report(b1)
+    where = query.parse(["=", "report", b1.hash])
+    for offset, limit in ((0, 1), (1, 2), (0, None)):
+        counted = store.find_events(where, full_order(()), offset, limit)
+        uncounted = store.find_events(where, full_order(()), offset, limit, with_total=False)
+        assert uncounted.items == counted.items and counted.total == 3
+        assert uncounted.total is None
+    reports_where = query.parse(["=", "certname", "foo.local"])
+    assert store.find_reports(reports_where, (("hash", "asc"),), 0, 1,
+                              with_total=False).total is None
+    counted = store.find_reports(reports_where, (("hash", "asc"),), 0, 1)
+    assert counted.total == 1 and [r["hash"] for r in counted.items] == [b1.hash]
+
+
 def test_order_by_a_nullable_field_puts_nulls_last_ascending(store):
     b1, _ = demo.example_reports()
     store.store_report(b1)

@@ -14,6 +14,15 @@ from chalicelib import timestamps
 ])
 def test_any_offset_is_normalised_to_fixed_width_utc(text, stored):
     assert timestamps.normalise(text) == stored
+    # stored() of a string takes a shortcut for UTC offsets: same result as the datetime path
+    assert timestamps.stored(text) == stored == timestamps.stored(timestamps.parse(text))
+
+
+@pytest.mark.parametrize("text", ["2026-11-22T05:06:51.4+00:00", "2026-11-22T05:06-00:00",
+                                  "2026-11-22T05:06:51,123456789z", " 2024-02-29T23:59:59+0000 ",
+                                  "2026-11-22T05:06:51.000001+00"])
+def test_the_utc_shortcut_agrees_with_the_datetime_path(text):
+    assert timestamps.stored(text) == timestamps.stored(timestamps.parse(text))
 
 
 @pytest.mark.parametrize("text", ["foo", "", "2019-13-01T00:00:00Z", "2019-11-01T25:00:00Z", None, 5,
@@ -24,6 +33,16 @@ def test_any_offset_is_normalised_to_fixed_width_utc(text, stored):
 def test_invalid_timestamps_name_the_value(text):
     with pytest.raises(timestamps.InvalidTimestamp, match="is not a valid timestamp value"):
         timestamps.normalise(text)
+    if isinstance(text, str):
+        with pytest.raises(timestamps.InvalidTimestamp, match="is not a valid timestamp value"):
+            timestamps.stored(text)
+
+
+@pytest.mark.parametrize("text", ["2023-02-29T00:00:00Z", "2019-11-01T23:60:00+00:00",
+                                  "2019-11-01T23:59:60Z", "0000-01-01T00:00:00Z"])
+def test_the_utc_shortcut_rejects_what_parse_rejects(text):
+    with pytest.raises(timestamps.InvalidTimestamp):
+        timestamps.stored(text)
 
 
 def test_output_forms():

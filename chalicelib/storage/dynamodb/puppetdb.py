@@ -135,7 +135,7 @@ class PuppetdbItems:
 
     # ------------------------------------------------------------- reading
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
-                    offset: int, limit: int | None) -> Page[dict]:
+                    offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         node = self._resolve_latest(where, "report")
         runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES, ARRAY_FIELDS)
         candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
@@ -146,7 +146,8 @@ class PuppetdbItems:
                  for r in candidates if r["report"] in committed]
         found = evaluate.sort(found, order)
         end = None if limit is None else offset + limit
-        return Page(found[offset:end], len(found), limit, offset)
+        # Every match is read to sort it, so the count costs nothing here.
+        return Page(found[offset:end], len(found) if with_total else None, limit, offset)
 
     def _latest_reports(self) -> tuple[str, ...]:
         """Every node's latest report hash: a Query on the CERTNAMES partition, not a Scan."""
@@ -162,7 +163,7 @@ class PuppetdbItems:
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
-                     offset: int, limit: int | None) -> Page[dict]:
+                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         """Commit items by REPORT_PATHS (never a scan), sorted in Python like
         find_events; metrics and logs are read for the page only."""
         node = self._resolve_latest(where, "hash")
@@ -175,7 +176,7 @@ class PuppetdbItems:
         found = evaluate.sort(found, order)
         end = None if limit is None else offset + limit
         page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
-        return Page(page, len(found), limit, offset)
+        return Page(page, len(found) if with_total else None, limit, offset)
 
     def _details(self, report_hash: str) -> dict:
         arguments = {"TableName": self.table_name("pdb-reports"), "ConsistentRead": True,

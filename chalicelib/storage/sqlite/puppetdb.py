@@ -128,7 +128,7 @@ class PuppetdbTables:
                 db.conn.executemany(
                     f"INSERT INTO pdb_events ({', '.join(_STORED)}) "
                     f"VALUES ({', '.join('?' * len(_STORED))})",
-                    [[sql.param(event.get(name)) for name in _STORED] for event in report.events])
+                    [_event_row(event) for event in report.events])
             # The latest report is the one with the greatest key (notes 2.2, strictly later).
             db.execute(
                 "INSERT INTO pdb_certnames (certname, latest_report, latest_key) VALUES (?, ?, ?) "
@@ -138,12 +138,12 @@ class PuppetdbTables:
         return True
 
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
-                    offset: int, limit: int | None) -> Page[dict]:
+                    offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(_regex_on_certnames(where), COLUMNS)
         ordering = sql.order_by(order, COLUMNS, NOT_NULL)
         with self.snapshot() as db:
             total = db.execute(f"SELECT count(*) FROM pdb_events AS e WHERE {clause}",
-                               params).fetchone()[0]
+                               params).fetchone()[0] if with_total else None
             cursor = db.execute(
                 f"SELECT {', '.join(sql.column(COLUMNS[n]).expression for n in _STORED)} "
                 f"FROM pdb_events AS e "
@@ -154,13 +154,13 @@ class PuppetdbTables:
         return Page(rows, total, limit, offset)
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
-                     offset: int, limit: int | None) -> Page[dict]:
+                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(where, REPORT_COLUMNS)
         ordering = sql.order_by(order, REPORT_COLUMNS)
         selected = ", ".join(REPORT_COLUMNS[n] for n in REPORT_FIELDS)
         with self.snapshot() as db:
             total = db.execute(f"SELECT count(*) FROM pdb_reports AS r WHERE {clause}",
-                               params).fetchone()[0]
+                               params).fetchone()[0] if with_total else None
             cursor = db.execute(
                 f"SELECT {selected}, d.metrics, d.logs FROM pdb_reports AS r "
                 f"LEFT JOIN pdb_report_details AS d ON d.hash = r.hash "
@@ -169,6 +169,17 @@ class PuppetdbTables:
             rows = [_booleans(dict(zip(REPORT_FIELDS + REPORT_DETAILS, row)), _BOOLEAN)
                     for row in cursor.fetchall()]
         return Page(rows, total, limit, offset)
+
+
+_EVENT_BOOLEANS = tuple(i for i, name in enumerate(_STORED) if name == "corrective_change")
+
+
+def _event_row(event) -> list:
+    """An event's values in _STORED order; its one boolean column as 1/0."""
+    row = [event.get(name) for name in _STORED]
+    for i in _EVENT_BOOLEANS:
+        row[i] = sql.param(row[i])
+    return row
 
 
 def _booleans(record: dict, names) -> dict:
