@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 from .. import limits, timestamps
 from ..config import settings
@@ -46,6 +47,13 @@ def parse_text(text: str) -> Node:
 
 
 def parse(term: object, depth: int = 0) -> Node:
+    return parse_tree(term, _leaf_term, depth)
+
+
+def parse_tree(term: object, leaf: Callable[[object, list, list], Node], depth: int = 0) -> Node:
+    """The shape PuppetDB 1.4 and v4 queries share: an array led by its operator;
+    `and`/`or`/`not` combine terms, and every other operator is a leaf that
+    `leaf(operator, arguments, term)` parses (or refuses as unknown)."""
     if depth > MAX_DEPTH:
         # parse_text refuses deep text first (limits.query_json); this guards direct callers.
         raise QueryError(f"The query is nested more than {MAX_DEPTH} levels deep")
@@ -59,12 +67,16 @@ def parse(term: object, depth: int = 0) -> Node:
     if operator in ("and", "or"):
         if not arguments:
             raise QueryError(f"{operator} requires at least one term")
-        terms = tuple(parse(t, depth + 1) for t in arguments)
+        terms = tuple(parse_tree(t, leaf, depth + 1) for t in arguments)
         return And(terms) if operator == "and" else Or(terms)
     if operator == "not":
         if len(arguments) != 1:
             raise QueryError(f"'not' takes exactly one argument, but {len(arguments)} were supplied")
-        return Not(parse(arguments[0], depth + 1))
+        return Not(parse_tree(arguments[0], leaf, depth + 1))
+    return leaf(operator, arguments, term)
+
+
+def _leaf_term(operator: object, arguments: list, term: list) -> Node:
     if operator in ("=", "~") + INEQUALITIES:
         if len(arguments) != 2:
             raise QueryError(f"{operator} requires exactly two arguments, "

@@ -6,12 +6,13 @@ user-node->plan-node; utils.clj comma-separated-keywords).
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from .. import limits, timestamps
 from ..query import regex
-from ..query.ast import And, Compare, In, IsNull, Match, Node, Not, Or
+from ..query.ast import Compare, In, IsNull, Match, Node
 from .model import canonical_json
-from .query import QueryError
+from .query import QueryError, parse_tree
 from .v4fields import Entity, Field
 
 INEQUALITIES = (">", ">=", "<", "<=")
@@ -30,21 +31,10 @@ def parse_text(text: str, entity: Entity) -> Node:
 
 
 def parse(term: object, entity: Entity) -> Node:
-    if not isinstance(term, list):
-        raise QueryError(f"{json.dumps(term)} is not well-formed: queries must be an array")
-    if not term:
-        raise QueryError("[] is not well-formed: queries must contain at least one operator")
-    operator = term[0].lower() if isinstance(term[0], str) else term[0]
-    arguments = term[1:]
-    if operator in ("and", "or"):
-        if not arguments:
-            raise QueryError(f"{operator} requires at least one term")
-        terms = tuple(parse(t, entity) for t in arguments)
-        return And(terms) if operator == "and" else Or(terms)
-    if operator == "not":
-        if len(arguments) != 1:
-            raise QueryError(f"'not' takes exactly one argument, but {len(arguments)} were supplied")
-        return Not(parse(arguments[0], entity))
+    return parse_tree(term, partial(_leaf, entity=entity))
+
+
+def _leaf(operator: object, arguments: list, term: list, entity: Entity) -> Node:
     if operator in BINARY or operator == "null?":
         if len(arguments) != 2:
             raise QueryError(f"{operator} requires exactly two arguments")
