@@ -40,9 +40,10 @@ def accepts_json(accept: str | None) -> bool:
 
 def event_query(params: dict, accept: str | None) -> EventQuery:
     """Order as at R (notes 1.1): paging params, other params, query, Accept."""
-    limit = _limit(params.get("limit"))
-    offset = _offset(params.get("offset"))
-    order = _order_by(params.get("order-by"))
+    limit = page_limit(params.get("limit"))
+    offset = page_offset(params.get("offset"))
+    order = order_by(params.get("order-by"), "order-by", ORDER_FIELDS,
+                     f"'{', '.join(ORDER_FIELDS)}'")
     for name in sorted(params):
         if name not in EVENT_PARAMS:
             raise bad_request(f"Unsupported query parameter '{name}'")
@@ -58,60 +59,81 @@ def event_query(params: dict, accept: str | None) -> EventQuery:
     return EventQuery(where, order, limit, offset, include_total)
 
 
-def _limit(raw: str | None) -> int | None:
+def _shown(raw: object) -> str:
+    return raw if isinstance(raw, str) else json.dumps(raw)
+
+
+def _integer(raw: object) -> int | None:
+    """An int (from a v4 JSON body), or integer text in ASCII digits, within 64 bits;
+    else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if abs(raw) <= paging.MAX_INTEGER else None
+    return paging.decimal(_shown(raw), signed=False)
+
+
+def page_limit(raw: object) -> int | None:
+    """`limit`, 1.4 and v4 alike (notes 1.6): a positive integer up to the maximum."""
     if raw is None:
         return None
-    value = paging.decimal(raw, signed=False)
+    value = _integer(raw)
     if value is None or value < 1:
-        raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero integer.")
+        raise bad_request(f"Illegal value '{_shown(raw)}' for :limit; "
+                          f"expected a positive non-zero integer.")
     maximum = settings().max_page_limit
     if value > maximum:
-        raise bad_request(f"Illegal value '{raw}' for :limit; expected a positive non-zero "
-                          f"integer no greater than {maximum}.")
+        raise bad_request(f"Illegal value '{_shown(raw)}' for :limit; expected a positive "
+                          f"non-zero integer no greater than {maximum}.")
     return value
 
 
-def _offset(raw: str | None) -> int:
+def page_offset(raw: object) -> int:
     if raw is None:
         return 0
-    value = paging.decimal(raw, signed=False)
-    if value is None:
-        raise bad_request(f"Illegal value '{raw}' for :offset; expected a non-negative integer.")
+    value = _integer(raw)
+    if value is None or value < 0:
+        raise bad_request(f"Illegal value '{_shown(raw)}' for :offset; "
+                          f"expected a non-negative integer.")
     return value
 
 
-def _order_by(raw: str | None) -> tuple[tuple[str, str], ...]:
-    """1.5.0's validation (notes 1.6): an array of {"field", "order"} maps."""
+def order_by(raw: object, name: str, columns, supported: str) -> tuple[tuple[str, str], ...]:
+    """1.5.0's validation (notes 1.6), which v4 keeps: an array of {"field", "order"}
+    maps, as JSON text (or, in a v4 POST body, already parsed). `name` is the
+    parameter as the API spells it (`order-by`, `order_by`); `supported` lists
+    `columns` in that API's wording."""
     if raw is None:
         return ()
-    try:
-        terms = limits.query_json(raw, "order-by")
-    except limits.TooComplex as error:
-        raise bad_request(str(error)) from None
-    except ValueError:
-        terms = None
+    terms = raw
+    if isinstance(raw, str):
+        try:
+            terms = limits.query_json(raw, name)
+        except limits.TooComplex as error:
+            raise bad_request(str(error)) from None
+        except ValueError:
+            terms = None
     if not isinstance(terms, list):
-        raise bad_request(f"Illegal value '{raw}' for :order-by; expected an array of maps.")
+        raise bad_request(f"Illegal value '{_shown(raw)}' for :{name}; expected an array of maps.")
     order = []
     for term in terms:
+        shown = json.dumps(term)
         if not isinstance(term, dict):
-            raise bad_request(f"Illegal value '{json.dumps(term)}' in :order-by; expected a map.")
+            raise bad_request(f"Illegal value '{shown}' in :{name}; expected a map.")
         for key in term:
             if key not in ("field", "order"):
-                raise bad_request(f"Illegal value '{json.dumps(term)}' in :order-by; "
-                                  f"unknown key '{key}'.")
+                raise bad_request(f"Illegal value '{shown}' in :{name}; unknown key '{key}'.")
         if "field" not in term:
-            raise bad_request(f"Illegal value '{json.dumps(term)}' in :order-by; "
-                              f"missing required key 'field'.")
-        field = term["field"]
-        if field not in ORDER_FIELDS:
-            raise bad_request(f"Unrecognized column '{field}' specified in :order-by; "
-                              f"Supported columns are '{', '.join(ORDER_FIELDS)}'")
+            raise bad_request(f"Illegal value '{shown}' in :{name}; missing required key 'field'.")
+        column = term["field"]
+        if column not in columns:
+            raise bad_request(f"Unrecognized column '{column}' specified in :{name}; "
+                              f"Supported columns are {supported}")
         direction = term.get("order", "asc")
         if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
             raise bad_request(f"Unsupported value {direction} for :order; "
                               f"expected one of 'DESC' or 'ASC'")
-        order.append((field, direction.lower()))
+        order.append((column, direction.lower()))
     return tuple(order)
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import limits, paging, timestamps
-from ..config import settings
+from .. import limits, timestamps
 from ..errors import ApiError
 from ..query.ast import EVERYTHING, Node
 from . import v4query
-from .parsing import accepts_json, bad_request
+from .parsing import accepts_json, bad_request, order_by, page_limit, page_offset
 from .query import QueryError
 from .v4fields import COUNT_BY, COUNTS, SUMMARIZE_BY, Entity
 
@@ -78,9 +77,10 @@ def parse(params: dict, accept: str | None, entity: Entity, allowed: set[str], *
         raise bad_request(str(error)) from None
     return Request(
         where=where,
-        order=_order_by(params.get("order_by"), order_entity),
-        limit=_limit(params.get("limit")),
-        offset=_offset(params.get("offset")),
+        order=order_by(params.get("order_by"), "order_by", order_entity.order_columns,
+                       "'" + "', '".join(order_entity.order_columns) + "'"),
+        limit=page_limit(params.get("limit")),
+        offset=page_offset(params.get("offset")),
         include_total=_flag(params.get("include_total")),
         distinct=_distinct(params),
         summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter)
@@ -103,75 +103,6 @@ def _flag(raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
     return _text(raw).strip().lower() in ("", "true")
-
-
-def _integer(raw: object) -> int | None:
-    """An int, or integer text in ASCII digits, within 64 bits; else None."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw if abs(raw) <= paging.MAX_INTEGER else None
-    return paging.decimal(_text(raw), signed=False)
-
-
-def _limit(raw: object) -> int | None:
-    if raw is None:
-        return None
-    value = _integer(raw)
-    if value is None or value < 1:
-        raise bad_request(f"Illegal value '{_text(raw)}' for :limit; "
-                          f"expected a positive non-zero integer.")
-    maximum = settings().max_page_limit
-    if value > maximum:
-        raise bad_request(f"Illegal value '{_text(raw)}' for :limit; expected a positive "
-                          f"non-zero integer no greater than {maximum}.")
-    return value
-
-
-def _offset(raw: object) -> int:
-    if raw is None:
-        return 0
-    value = _integer(raw)
-    if value is None or value < 0:
-        raise bad_request(f"Illegal value '{_text(raw)}' for :offset; "
-                          f"expected a non-negative integer.")
-    return value
-
-
-def _order_by(raw: object, entity: Entity) -> tuple[tuple[str, str], ...]:
-    """`[{"field": F, "order": "asc"|"desc"}]` (v4 paging.markdown)."""
-    if raw is None:
-        return ()
-    terms = raw
-    if isinstance(raw, str):
-        try:
-            terms = limits.query_json(raw, "order_by")
-        except limits.TooComplex as error:
-            raise bad_request(str(error)) from None
-        except ValueError:
-            terms = None
-    if not isinstance(terms, list):
-        raise bad_request(f"Illegal value '{_text(raw)}' for :order_by; expected an array of maps.")
-    order = []
-    for term in terms:
-        shown = json.dumps(term)
-        if not isinstance(term, dict):
-            raise bad_request(f"Illegal value '{shown}' in :order_by; expected a map.")
-        for key in term:
-            if key not in ("field", "order"):
-                raise bad_request(f"Illegal value '{shown}' in :order_by; unknown key '{key}'.")
-        if "field" not in term:
-            raise bad_request(f"Illegal value '{shown}' in :order_by; missing required key 'field'.")
-        column = term["field"]
-        if column not in entity.order_columns:
-            raise bad_request(f"Unrecognized column '{column}' specified in :order_by; "
-                              "Supported columns are '" + "', '".join(entity.order_columns) + "'")
-        direction = term.get("order", "asc")
-        if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
-            raise bad_request(f"Unsupported value {direction} for :order; "
-                              f"expected one of 'DESC' or 'ASC'")
-        order.append((column, direction.lower()))
-    return tuple(order)
 
 
 def _distinct(params: dict) -> Window | None:
