@@ -141,34 +141,37 @@ class PuppetdbTables:
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(_regex_on_certnames(where), COLUMNS)
         ordering = sql.order_by(order, COLUMNS, NOT_NULL)
-        with self.snapshot() as db:
-            total = db.execute(f"SELECT count(*) FROM pdb_events AS e WHERE {clause}",
-                               params).fetchone()[0] if with_total else None
-            cursor = db.execute(
-                f"SELECT {', '.join(sql.column(COLUMNS[n]).expression for n in _STORED)} "
-                f"FROM pdb_events AS e "
-                f"WHERE {clause} ORDER BY {ordering} LIMIT ? OFFSET ?",
-                params + [-1 if limit is None else limit, offset])
-            rows = [_booleans(dict(zip(_STORED, row)), ("corrective_change",))
-                    for row in cursor.fetchall()]
-        return Page(rows, total, limit, offset)
+        selected = ", ".join(sql.column(COLUMNS[n]).expression for n in _STORED)
+        total, rows = self._page("pdb_events AS e", selected, clause, params, ordering,
+                                 offset, limit, with_total)
+        return Page([_booleans(dict(zip(_STORED, row)), ("corrective_change",)) for row in rows],
+                    total, limit, offset)
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(where, REPORT_COLUMNS)
         ordering = sql.order_by(order, REPORT_COLUMNS)
         selected = ", ".join(REPORT_COLUMNS[n] for n in REPORT_FIELDS)
+        total, rows = self._page(
+            "pdb_reports AS r", f"{selected}, d.metrics, d.logs", clause, params, ordering,
+            offset, limit, with_total,
+            joined="LEFT JOIN pdb_report_details AS d ON d.hash = r.hash")
+        return Page([_booleans(dict(zip(REPORT_FIELDS + REPORT_DETAILS, row)), _BOOLEAN)
+                     for row in rows], total, limit, offset)
+
+    def _page(self, source: str, selected: str, clause: str, params: list, ordering: str,
+              offset: int, limit: int | None, with_total: bool,
+              joined: str = "") -> tuple[int | None, list]:
+        """One page of `source` (with the `joined` tables that only supply columns)
+        and, when asked, the count of every match, read in one snapshot so the two
+        agree. The count reads `source` alone."""
         with self.snapshot() as db:
-            total = db.execute(f"SELECT count(*) FROM pdb_reports AS r WHERE {clause}",
+            total = db.execute(f"SELECT count(*) FROM {source} WHERE {clause}",
                                params).fetchone()[0] if with_total else None
-            cursor = db.execute(
-                f"SELECT {selected}, d.metrics, d.logs FROM pdb_reports AS r "
-                f"LEFT JOIN pdb_report_details AS d ON d.hash = r.hash "
-                f"WHERE {clause} ORDER BY {ordering} LIMIT ? OFFSET ?",
-                params + [-1 if limit is None else limit, offset])
-            rows = [_booleans(dict(zip(REPORT_FIELDS + REPORT_DETAILS, row)), _BOOLEAN)
-                    for row in cursor.fetchall()]
-        return Page(rows, total, limit, offset)
+            rows = db.execute(f"SELECT {selected} FROM {source} {joined} "
+                              f"WHERE {clause} ORDER BY {ordering} LIMIT ? OFFSET ?",
+                              params + [-1 if limit is None else limit, offset]).fetchall()
+        return total, rows
 
 
 _EVENT_BOOLEANS = tuple(i for i, name in enumerate(_STORED) if name == "corrective_change")
