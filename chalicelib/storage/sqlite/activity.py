@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS activity_commits (
 CREATE INDEX IF NOT EXISTS activity_by_service ON activity_commits (service_id, sequence);
 CREATE INDEX IF NOT EXISTS activity_by_subject ON activity_commits (subject_id, sequence);
 CREATE INDEX IF NOT EXISTS activity_by_timestamp ON activity_commits (timestamp);
+-- The rowid again, as an index: offset paging walks these few pages instead of the
+-- commits' rows (the table b-tree holds the JSON columns).
+CREATE INDEX IF NOT EXISTS activity_by_sequence ON activity_commits (sequence);
 
 -- One row per object of a commit: the indexed side of object_type/object_id filters.
 CREATE TABLE IF NOT EXISTS activity_objects (
@@ -111,12 +114,19 @@ class CommitTables:
                      limit: int, offset: int) -> Page[Commit]:
         clause, params = sql.where(full_filter(service_id, where), COLUMNS)
         direction = "DESC" if order == "desc" else "ASC"
+        selected, selected_params = clause, params
+        if offset:
+            # Deferred join: the skipped commits are walked as sequences in an index
+            # (activity_by_sequence, or the filter's own), and only the page's rows are read.
+            selected = (f"c.sequence IN (SELECT c.sequence FROM activity_commits AS c WHERE "
+                        f"{clause} ORDER BY c.sequence {direction} LIMIT ? OFFSET ?)")
+            selected_params = params + [limit, offset]
         with self.snapshot() as db:
             rows = db.conn.execute(
                 "SELECT c.sequence, c.service_id, c.subject, c.objects, c.ip_address, "
-                f"c.timestamp, c.events FROM activity_commits AS c WHERE {clause} "
-                f"ORDER BY c.sequence {direction} LIMIT ? OFFSET ?",
-                params + [limit, offset]).fetchall()
+                f"c.timestamp, c.events FROM activity_commits AS c WHERE {selected} "
+                f"ORDER BY c.sequence {direction} LIMIT ?",
+                selected_params + [limit]).fetchall()
             if where == EVERYTHING:
                 scope = "all" if service_id is None else "service:" + service_id
                 found = db.conn.execute("SELECT total FROM activity_totals WHERE scope = ?",
