@@ -1,11 +1,9 @@
 """Request and response helpers shared by every API's routes."""
 from __future__ import annotations
 
-import json
-
 from chalice import Response
 
-from . import limits
+from . import jsontext, limits
 from .config import settings
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -54,5 +52,5 @@ def base_url(request) -> str:
 
 
 def json_response(body: object, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+    return Response(body=jsontext.dumps(body), status_code=status,
                     headers={"Content-Type": JSON_TYPE, **(headers or {})})

@@ -8,7 +8,8 @@ ordering, append-only: DESIGN.md "Activity service"); its own `timestamp`
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
 
 from ..query.ast import Compare, EVERYTHING, Node, all_of
 
@@ -51,9 +52,18 @@ class NewCommit:
     ip_address: str | None = None
 
 
-@dataclass(frozen=True)
-class Commit(NewCommit):
-    sequence: int = field(default=0)     # submission order, strictly increasing
+class Commit(NamedTuple):
+    """A stored commit: NewCommit's fields and its sequence. A NamedTuple (immutable
+    too): a page of 1,000 is built 3x faster than as frozen dataclasses
+    (docs/performance.md). `events` is the stored JSON text (jsontext.JSONText),
+    read as the sequence it holds."""
+    service_id: str
+    subject: Entity
+    objects: tuple[Entity, ...]
+    timestamp: str
+    events: Sequence[dict]
+    ip_address: str | None
+    sequence: int                        # submission order, strictly increasing
 
 
 def subject_type(entity: Entity) -> str:

@@ -17,7 +17,7 @@ def commit_v1(commit: Commit) -> dict:
     return {"object": _entity(commit.objects[0], with_type=False),
             "subject": _entity(commit.subject, with_type=False),
             "timestamp": timestamps.seconds(commit.timestamp),
-            "events": list(commit.events)}
+            "events": commit.events}
 
 
 def commit_v2(commit: Commit) -> dict:
@@ -25,7 +25,7 @@ def commit_v2(commit: Commit) -> dict:
             "subject": _entity(commit.subject, with_type=False),
             "timestamp": timestamps.seconds(commit.timestamp),
             "ip_address": commit.ip_address,
-            "events": list(commit.events)}
+            "events": commit.events}
 
 
 def v1_page(page) -> dict:

@@ -6,7 +6,7 @@ the job, calls `apply_events` inside its write transaction, and stores the resul
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 JOB_TYPES = ("deploy", "task", "plan_task")
 JOB_STATES = ("new", "ready", "running", "stopping", "stopped", "finished", "failed")
@@ -106,8 +106,10 @@ class NewJobEvent:
     message: str
 
 
-@dataclass(frozen=True)
-class JobEvent:
+class JobEvent(NamedTuple):
+    """A stored event. A NamedTuple (immutable too): a page of 1,000 is built 3x
+    faster than as frozen dataclasses (docs/performance.md). `details` is the stored
+    JSON text (jsontext.JSONText), read as the mapping it holds."""
     id: int
     job: int
     type: str

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, full_filter,
                                record)
+from ...jsontext import JSONText
 from ...paging import Page
 from ...query.ast import EVERYTHING, In, Node, Or, all_of, any_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
@@ -64,7 +65,7 @@ def _entity(data: dict) -> Entity:
 def _commit(item: dict) -> Commit:
     return Commit(service_id=item["service_id"], subject=_entity(json.loads(item["subject"])),
                   objects=tuple(_entity(o) for o in json.loads(item["objects"])),
-                  timestamp=item["timestamp"], events=tuple(json.loads(item["events"])),
+                  timestamp=item["timestamp"], events=JSONText(item["events"]),
                   ip_address=item.get("ip_address"), sequence=item["sequence"])
 
 

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, ORDER_FIELDS,
                                    StatusEntry, UnknownJob, apply_events)
+from ...jsontext import JSONText
 from ...paging import Page
 from ...query.ast import Node
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, split
@@ -104,7 +105,7 @@ def _event_item(number: int, event_id: int, event: NewJobEvent) -> dict:
 
 def _event(record: dict) -> JobEvent:
     return JobEvent(id=record["id"], job=record["job"], type=record["type"],
-                    timestamp=record["timestamp"], details=json.loads(record["details"]),
+                    timestamp=record["timestamp"], details=JSONText(record["details"]),
                     message=record["message"])
 
 
