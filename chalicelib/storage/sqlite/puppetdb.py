@@ -106,6 +106,8 @@ def _regex_on_certnames(node: Node) -> Node:
         return Not(_regex_on_certnames(node.term))
     return node
 
+_SELECTED_EVENTS = ", ".join(sql.column(COLUMNS[n]).expression for n in _STORED)
+
 REPORT_COLUMNS: dict[str, str] = {name: f"r.{name}" for name in REPORT_FIELDS}
 REPORT_COLUMNS["latest_report"] = "(r.hash IN (SELECT latest_report FROM pdb_certnames))"
 
@@ -141,11 +143,13 @@ class PuppetdbTables:
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(_regex_on_certnames(where), COLUMNS)
         ordering = sql.order_by(order, COLUMNS, NOT_NULL)
-        selected = ", ".join(sql.column(COLUMNS[n]).expression for n in _STORED)
-        total, rows = self._page("pdb_events AS e", selected, clause, params, ordering,
+        total, rows = self._page("pdb_events AS e", _SELECTED_EVENTS, clause, params, ordering,
                                  offset, limit, with_total)
-        return Page([_booleans(dict(zip(_STORED, row)), ("corrective_change",)) for row in rows],
-                    total, limit, offset)
+        events = [dict(zip(_STORED, row)) for row in rows]
+        for event in events:
+            if event["corrective_change"] is not None:
+                event["corrective_change"] = bool(event["corrective_change"])
+        return Page(events, total, limit, offset)
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
@@ -165,12 +169,15 @@ class PuppetdbTables:
         """One page of `source` (with the `joined` tables that only supply columns)
         and, when asked, the count of every match, read in one snapshot so the two
         agree. The count reads `source` alone."""
+        page = (f"SELECT {selected} FROM {source} {joined} WHERE {clause} "
+                f"ORDER BY {ordering} LIMIT ? OFFSET ?")
+        page_params = params + [-1 if limit is None else limit, offset]
+        if not with_total:      # one statement sees one state: no transaction to open
+            return None, self.db().execute(page, page_params).fetchall()
         with self.snapshot() as db:
             total = db.execute(f"SELECT count(*) FROM {source} WHERE {clause}",
-                               params).fetchone()[0] if with_total else None
-            rows = db.execute(f"SELECT {selected} FROM {source} {joined} "
-                              f"WHERE {clause} ORDER BY {ordering} LIMIT ? OFFSET ?",
-                              params + [-1 if limit is None else limit, offset]).fetchall()
+                               params).fetchone()[0]
+            rows = db.execute(page, page_params).fetchall()
         return total, rows
 
 
