@@ -79,6 +79,17 @@ def _distribute(node: Node) -> Node:
     return any_of(*(all_of(branch, *rest) for branch in first.terms))
 
 
+def _keyed_plan(where: Node) -> Plan | None:
+    """The plan of a filter whose every branch has an object or subject key, or None."""
+    if where == EVERYTHING:
+        return None
+    for node in (where, _distribute(where)):
+        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        if not query_plan.is_scan:
+            return query_plan
+    return None
+
+
 class CommitItems:
     """The activity part of the DynamoDB adapter (mixed into DynamoStorage)."""
 
@@ -152,33 +163,44 @@ class CommitItems:
                      limit: int, offset: int) -> Page[Commit]:
         if where == EVERYTHING and service_id is not None:
             return self._service_slice(service_id, order, limit, offset)
-        node = full = full_filter(service_id, where)
-        services = [service_id]
-        if service_id is None:
-            services = self._services()
-            if not services:
-                return Page([], 0, limit, offset)
-            # Every branch may read a service partition; keyed branches use their own path.
-            registry = In("service_id", tuple(services))
-            node = _distribute(node)
-            node = any_of(*(all_of(registry, b) for b in node.terms)) if isinstance(node, Or) \
-                else all_of(registry, node)
-        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
-        if query_plan.is_scan:
-            # More branches x services than plan() fans out to: read every service
-            # partition with the whole filter (still Queries, never a Scan).
-            filter_node, residual = split(full, ATTRIBUTES, ARRAY_FIELDS)
-            query_plan = Plan(tuple(KeyQuery(PATHS[-1], "SVC#" + s) for s in services),
-                              filter_node, residual)
         runner = Runner(self.client, self._activity_table, ATTRIBUTES, ARRAY_FIELDS)
         options = {"descending": order == "desc", "order_key": lambda r: r["sequence"],
                    "identity": lambda r: r["sequence"], "consistent": True}
+        if service_id is not None:
+            query_plan = plan(full_filter(service_id, where), PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        else:
+            # Object and subject keys span every service: no service list is needed.
+            query_plan = _keyed_plan(where)
+            if query_plan is None:
+                query_plan = self._registry_plan(where)
+                if query_plan is None:
+                    return Page([], 0, limit, offset)
         records = runner.page(query_plan, offset, limit, **options)
         if where == EVERYTHING:
             total = self._activity_counter("ALL")
         else:
             total = runner.count(query_plan, **options)
         return Page([_commit(r) for r in records], total, limit, offset)
+
+    def _registry_plan(self, where: Node) -> Plan | None:
+        """Every service partition (from the registry), merged by sequence.
+        None when there is no service."""
+        services = self._services()
+        if not services:
+            return None
+        # Every branch may read a service partition; keyed branches use their own path.
+        registry = In("service_id", tuple(services))
+        node = _distribute(where)
+        node = any_of(*(all_of(registry, b) for b in node.terms)) if isinstance(node, Or) \
+            else all_of(registry, node)
+        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        if query_plan.is_scan:
+            # More branches x services than plan() fans out to: read every service
+            # partition with the whole filter (still Queries, never a Scan).
+            filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
+            query_plan = Plan(tuple(KeyQuery(PATHS[-1], "SVC#" + s) for s in services),
+                              filter_node, residual)
+        return query_plan
 
     def _service_slice(self, service_id: str, order: str, limit: int, offset: int) -> Page[Commit]:
         """Unfiltered listing of one service: service_seq runs 1..total without gaps,
