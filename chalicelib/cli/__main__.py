@@ -1,5 +1,6 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token} — works on the configured store
-(EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX, AWS_ENDPOINT_URL_DYNAMODB)."""
+"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token} —
+works on the configured store (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX,
+AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
 
 import argparse

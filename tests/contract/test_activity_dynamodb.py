@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from moto import mock_aws
 
-from tests.activity_factories import add, commit, messages
+from tests.activity_factories import commit, messages
 from chalicelib.query.ast import EVERYTHING
 from tests.conftest import make_store
 

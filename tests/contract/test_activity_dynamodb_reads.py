@@ -145,7 +145,7 @@ def test_unkeyed_filter_of_every_service_reads_the_all_services_copy(dynamo_stor
 def test_table_written_before_the_copy_falls_back_to_every_service_partition(dynamo_store):
     _three_services(dynamo_store, per_service=2)
     _as_before_the_copy(dynamo_store)
-    add(dynamo_store, commit(service="rbac", subject="dave", message="new"))     # has its copy; the others not
+    add(dynamo_store, commit(service="rbac", subject="dave", message="new"))   # with its copy
     log = _reading(dynamo_store)
     page = dynamo_store.list_commits(None, EVERYTHING, "asc", 10, 0)
     assert messages(page) == ["c0", "r0", "p0", "c1", "r1", "p1", "new"] and page.total == 7
