@@ -1,5 +1,6 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports,token} — works on the configured store
-(EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX, AWS_ENDPOINT_URL_DYNAMODB)."""
+"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token} —
+works on the configured store (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX,
+AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     reports = commands.add_parser(
         "import-reports", help="import a Puppet reportdir (`reports = store` YAML) idempotently")
     reports.add_argument("directory", type=Path, help="the reportdir (searched recursively)")
+    commands.add_parser("backfill-activity",
+                        help="DynamoDB: copy activity commits stored before the all-services "
+                             "copy existed into it (idempotent; docs/dynamodb.md)")
     tokens.add_parser(commands)
     arguments = parser.parse_args(argv)
 
@@ -37,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "token":
         return tokens.run(arguments, store)
     where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
+    if arguments.command == "backfill-activity":
+        if not hasattr(store, "backfill_all_services"):
+            print(f"backfill-activity: nothing to do for {where}")
+            return 0
+        print(f"backfill-activity: {store.backfill_all_services()} commit(s) copied in {where}")
+        return 0
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)
     if arguments.if_empty and not demo.is_empty(store):

@@ -1,12 +1,12 @@
-"""DynamoDB-only behaviour of the activity adapter: the optimistic write path and
-the wide fan-out fallback (docs/dynamodb.md, "Activity service")."""
+"""DynamoDB-only behaviour of the activity adapter: the optimistic write path
+(docs/dynamodb.md, "Activity service"; its reads: test_activity_dynamodb_reads.py)."""
 from __future__ import annotations
 
 import pytest
 from moto import mock_aws
 
-from tests.activity_factories import add, commit, messages
-from chalicelib.query.ast import EVERYTHING, Contains
+from tests.activity_factories import commit, messages
+from chalicelib.query.ast import EVERYTHING
 from tests.conftest import make_store
 
 
@@ -37,12 +37,3 @@ def test_dynamodb_writer_that_loses_a_race_retries_behind_the_winner(dynamo_stor
     page = store.list_commits("classifier", EVERYTHING, "asc", 10, 0)
     assert messages(page) == ["winner", "loser"] and page.total == 2
     assert page.items[1].sequence == loser.sequence > page.items[0].sequence
-
-
-def test_dynamodb_reads_every_service_partition_when_the_fan_out_is_too_wide(dynamo_store,
-                                                                              monkeypatch):
-    monkeypatch.setattr("chalicelib.query.dynamodb.MAX_FAN_OUT", 1)
-    add(dynamo_store, commit(message="c", ip="10.0.0.1"),
-        commit(service="rbac", message="r", ip="10.0.0.2"), commit(message="x", ip="192.168.0.1"))
-    page = dynamo_store.list_commits(None, Contains("ip_address", "10.0"), "asc", 10, 0)
-    assert messages(page) == ["c", "r"] and page.total == 2

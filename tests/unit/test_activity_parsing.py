@@ -6,7 +6,7 @@ import json
 import pytest
 
 from chalicelib.activity import parsing
-from chalicelib.activity.model import object_key
+from chalicelib.activity.model import MAX_OBJECTS_PER_COMMIT, object_key
 from chalicelib.errors import ApiError
 from chalicelib.query.ast import EVERYTHING, And, Compare, Contains, In, Or
 
@@ -80,7 +80,16 @@ def test_commit_accepts_ip_hyphen_and_assigns_time():
 
 def test_commit_with_too_many_objects_is_rejected():
     body = {"commit": {"service": {"id": "rbac"}, "subject": {"id": "u"},
-                       "objects": [{"id": str(i), "type": "node"} for i in range(46)]}}
+                       "objects": [{"id": str(i), "type": "node"}
+                                   for i in range(MAX_OBJECTS_PER_COMMIT + 1)]}}
     with pytest.raises(ApiError) as caught:
         parsing.new_commit(body, version=2, now="2024-01-01T00:00:00.000000Z")
     assert caught.value.details["key"] == "commit.objects"
+
+
+def test_commit_with_the_most_objects_is_accepted():
+    body = {"commit": {"service": {"id": "rbac"}, "subject": {"id": "u"},
+                       "objects": [{"id": str(i), "type": "node"}
+                                   for i in range(MAX_OBJECTS_PER_COMMIT)]}}
+    commit = parsing.new_commit(body, version=2, now="2024-01-01T00:00:00.000000Z")
+    assert len(commit.objects) == MAX_OBJECTS_PER_COMMIT

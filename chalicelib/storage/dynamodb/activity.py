@@ -8,10 +8,16 @@ Items (docs/dynamodb.md, "Activity service"):
   SVC#<service> / SEQ#<service_seq>    the commit (subject_key -> GSI activity-by-subject)
   OBJ#<type><US><id> / <sequence>      a copy per object, for object_id filters
   OBJT#<type> / <sequence>             a copy per object type, for object_type filters
+  ALL / <sequence>                     a copy of every commit: the all-services listing
+
+COUNTER/ALL also holds `copies`: the commits that have their ALL copy. Commits written
+before that copy existed make `copies < value`; until `python -m chalicelib.cli
+backfill-activity` has copied them, all-services reads fall back to the registry fan-out.
 
 Write: read the service counter, reserve a global sequence (atomic ADD), then one
 transaction that moves the service counter from n to n+1 (conditional), adds 1 to
-ALL and puts the commit and its copies. A lost race retries with a new sequence.
+ALL (`value` and `copies`) and puts the commit and its copies. A lost race retries
+with a new sequence.
 Because the sequence is reserved after reading n, a commit holding service_seq n+1
 always has a larger global sequence than the one holding n: within a service,
 sequence order is commit order, so `order=asc&offset=<total>` is append-only.
@@ -45,6 +51,10 @@ PATHS = (
     AccessPath("by-object-type", None, "PK", ("object_types",), "OBJT#{object_types}"),
     AccessPath("by-service", None, "PK", ("service_id",), "SVC#{service_id}"),
 )
+# Every commit of every service, by sequence: for reads no key above answers.
+ALL_SERVICES = KeyQuery(AccessPath("all-services", None, "PK", (), "ALL"), "ALL")
+# Copies carry no subject_key (they stay out of the subject GSI) and no service_seq.
+_COMMIT_ONLY = ("PK", "SK", "subject_key", "service_seq")
 
 
 def _padded(number: int) -> str:
@@ -80,6 +90,17 @@ def _distribute(node: Node) -> Node:
     return any_of(*(all_of(branch, *rest) for branch in first.terms))
 
 
+def _keyed_plan(where: Node) -> Plan | None:
+    """The plan of a filter whose every branch has an object or subject key, or None."""
+    if where == EVERYTHING:
+        return None
+    for node in (where, _distribute(where)):
+        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        if not query_plan.is_scan:
+            return query_plan
+    return None
+
+
 class CommitItems:
     """The activity part of the DynamoDB adapter (mixed into DynamoStorage)."""
 
@@ -106,7 +127,7 @@ class CommitItems:
                                    "service_seq": current + 1, "order_key": order_key,
                                    "subject_key": "SUBJ#" + new.subject.id})
             copies = [f"OBJ#{k}" for k in attributes["object_keys"]] + \
-                     [f"OBJT#{t}" for t in attributes["object_types"]]
+                     [f"OBJT#{t}" for t in attributes["object_types"]] + ["ALL"]
             items = [
                 {"Update": {
                     "TableName": table,
@@ -120,7 +141,8 @@ class CommitItems:
                                                      {":current": to_value(current)})}}},
                 {"Update": {
                     "TableName": table, "Key": {"PK": {"S": COUNTER}, "SK": {"S": "ALL"}},
-                    "UpdateExpression": "ADD #v :one", "ExpressionAttributeNames": {"#v": "value"},
+                    "UpdateExpression": "ADD #v :one, #c :one",
+                    "ExpressionAttributeNames": {"#v": "value", "#c": "copies"},
                     "ExpressionAttributeValues": {":one": to_value(1)}}},
                 {"Put": {"TableName": table, "Item": commit_item,
                          "ConditionExpression": "attribute_not_exists(PK)"}},
@@ -153,33 +175,106 @@ class CommitItems:
                      limit: int, offset: int) -> Page[Commit]:
         if where == EVERYTHING and service_id is not None:
             return self._service_slice(service_id, order, limit, offset)
-        node = full = full_filter(service_id, where)
-        services = [service_id]
-        if service_id is None:
-            services = self._services()
-            if not services:
-                return Page([], 0, limit, offset)
-            # Every branch may read a service partition; keyed branches use their own path.
-            registry = In("service_id", tuple(services))
-            node = _distribute(node)
-            node = any_of(*(all_of(registry, b) for b in node.terms)) if isinstance(node, Or) \
-                else all_of(registry, node)
-        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
-        if query_plan.is_scan:
-            # More branches x services than plan() fans out to: read every service
-            # partition with the whole filter (still Queries, never a Scan).
-            filter_node, residual = split(full, ATTRIBUTES, ARRAY_FIELDS)
-            query_plan = Plan(tuple(KeyQuery(PATHS[-1], "SVC#" + s) for s in services),
-                              filter_node, residual)
         runner = Runner(self.client, self._activity_table, ATTRIBUTES, ARRAY_FIELDS)
         options = {"descending": order == "desc", "order_key": lambda r: r["sequence"],
                    "identity": lambda r: r["sequence"], "consistent": True}
+        if service_id is not None:
+            query_plan = plan(full_filter(service_id, where), PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        else:
+            # Object and subject keys span every service: no service list is needed.
+            query_plan = _keyed_plan(where)
+            if query_plan is None:
+                page = self._all_services_page(runner, where, limit, offset, options)
+                if page is not None:
+                    return page
+                query_plan = self._registry_plan(where)
+                if query_plan is None:
+                    return Page([], 0, limit, offset)
         records = runner.page(query_plan, offset, limit, **options)
         if where == EVERYTHING:
             total = self._activity_counter("ALL")
         else:
             total = runner.count(query_plan, **options)
         return Page([_commit(r) for r in records], total, limit, offset)
+
+    def _all_services_page(self, runner: Runner, where: Node, limit: int, offset: int,
+                           options: dict) -> Page[Commit] | None:
+        """One Query of the ALL partition (offset read and dropped), or None while the
+        table holds commits without their ALL copy (written before it existed)."""
+        filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
+        query_plan = Plan((ALL_SERVICES,), filter_node, residual)
+        records = runner.page(query_plan, offset, limit, **options)
+        # Read after the page, so the total counts every commit the page shows.
+        commits, copies = self._all_counter()
+        if copies != commits:
+            return None
+        total = commits if where == EVERYTHING else runner.count(query_plan, **options)
+        return Page([_commit(r) for r in records], total, limit, offset)
+
+    def _all_counter(self) -> tuple[int, int]:
+        response = self.client.get_item(TableName=self._activity_table, ConsistentRead=True,
+                                        Key={"PK": {"S": COUNTER}, "SK": {"S": "ALL"}})
+        counter = from_item(response.get("Item", {}))
+        return counter.get("value", 0), counter.get("copies", 0)
+
+    def _registry_plan(self, where: Node) -> Plan | None:
+        """Tables not yet backfilled: every service partition (from the registry),
+        merged by sequence. None when there is no service."""
+        services = self._services()
+        if not services:
+            return None
+        # Every branch may read a service partition; keyed branches use their own path.
+        registry = In("service_id", tuple(services))
+        node = _distribute(where)
+        node = any_of(*(all_of(registry, b) for b in node.terms)) if isinstance(node, Or) \
+            else all_of(registry, node)
+        query_plan = plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+        if query_plan.is_scan:
+            # More branches x services than plan() fans out to: read every service
+            # partition with the whole filter (still Queries, never a Scan).
+            filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
+            query_plan = Plan(tuple(KeyQuery(PATHS[-1], "SVC#" + s) for s in services),
+                              filter_node, residual)
+        return query_plan
+
+    def backfill_all_services(self) -> int:
+        """Give every commit written before the ALL copy existed its copy (idempotent;
+        safe beside live writers). Returns the number of copies written."""
+        table, written = self._activity_table, 0
+        for service in self._services():
+            arguments = {"TableName": table, "ConsistentRead": True,
+                         "KeyConditionExpression": "PK = :pk",
+                         "ExpressionAttributeValues": {":pk": {"S": "SVC#" + service}}}
+            while True:
+                response = self.client.query(**arguments)
+                for item in response.get("Items", []):
+                    written += self._copy_to_all(item)
+                if "LastEvaluatedKey" not in response:
+                    break
+                arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return written
+
+    def _copy_to_all(self, commit_item: dict) -> int:
+        copy = {k: v for k, v in commit_item.items() if k not in _COMMIT_ONLY}
+        items = [{"Put": {"TableName": self._activity_table,
+                          "Item": {**copy, "PK": {"S": "ALL"}, "SK": commit_item["order_key"]},
+                          "ConditionExpression": "attribute_not_exists(PK)"}},
+                 {"Update": {"TableName": self._activity_table,
+                             "Key": {"PK": {"S": COUNTER}, "SK": {"S": "ALL"}},
+                             "UpdateExpression": "ADD #c :one",
+                             "ExpressionAttributeNames": {"#c": "copies"},
+                             "ExpressionAttributeValues": {":one": to_value(1)}}}]
+        for _ in attempts():
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                reasons = error.response.get("CancellationReasons") or [{}]
+                if reasons[0].get("Code") == "ConditionalCheckFailed":
+                    return 0    # the copy exists (written with its commit, or by an earlier run)
+                if is_retryable_write(error):
+                    continue
+                raise
+            return 1
 
     def _service_slice(self, service_id: str, order: str, limit: int, offset: int) -> Page[Commit]:
         """Unfiltered listing of one service: service_seq runs 1..total without gaps,

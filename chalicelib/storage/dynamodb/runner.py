@@ -29,8 +29,9 @@ class Runner:
         return arguments
 
     def _pages(self, arguments: dict, scan: bool) -> Iterator[dict]:
+        """Requests by `arguments` (the caller may change `Limit` between pages)."""
         operation = self.client.scan if scan else self.client.query
-        arguments = {"TableName": self.table, **arguments}
+        arguments["TableName"] = self.table
         while True:
             response = operation(**arguments)
             self.reads += response.get("ScannedCount", 0)
@@ -40,28 +41,36 @@ class Runner:
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _items(self, query: KeyQuery | None, plan: Plan, descending: bool,
-               consistent: bool) -> Iterator[dict]:
+               consistent: bool, wanted: int | None = None) -> Iterator[dict]:
+        """`wanted`: how many records the caller will take at most. Without a filter or
+        residual every item read is a match, so no request reads beyond that."""
+        exact = wanted is not None and plan.filter is None and plan.residual is None
         arguments = self._filter_arguments(query.arguments() if query else {}, plan.filter)
-        arguments["Limit"] = PAGE_SIZE
+        arguments["Limit"] = min(PAGE_SIZE, wanted) if exact else PAGE_SIZE
         if query is not None:
             arguments["ScanIndexForward"] = not descending
             if consistent and not query.path.index:
                 arguments["ConsistentRead"] = True
+        taken = 0
         for response in self._pages(arguments, scan=query is None):
             for item in response.get("Items", []):
                 record = from_item(item)
                 if plan.residual is None or evaluate.matches(plan.residual, record):
+                    taken += 1
                     yield record
+            if exact:
+                arguments["Limit"] = max(1, min(PAGE_SIZE, wanted - taken))
 
     def records(self, plan: Plan, *, descending: bool = False,
                 order_key: Callable[[dict], object] | None = None,
                 identity: Callable[[dict], object] = lambda r: (r["PK"], r["SK"]),
-                consistent: bool = False) -> Iterator[dict]:
-        """Matching records in key order (a union is merged by `order_key`, duplicates dropped)."""
+                consistent: bool = False, wanted: int | None = None) -> Iterator[dict]:
+        """Matching records in key order (a union is merged by `order_key`, duplicates
+        dropped); `wanted` bounds what the caller takes (see `_items`)."""
         if plan.is_scan:
-            yield from self._items(None, plan, descending, consistent)
+            yield from self._items(None, plan, descending, consistent, wanted)
             return
-        streams = [self._items(q, plan, descending, consistent) for q in plan.queries]
+        streams = [self._items(q, plan, descending, consistent, wanted) for q in plan.queries]
         if len(streams) == 1:
             yield from streams[0]
             return
@@ -85,11 +94,15 @@ class Runner:
         return sum(1 for _ in self.records(plan, **kwargs))
 
     def page(self, plan: Plan, offset: int, limit: int, **kwargs) -> list[dict]:
-        """Skip `offset` matches (DynamoDB has no OFFSET: they are read and dropped)."""
-        found = []
-        for index, record in enumerate(self.records(plan, **kwargs)):
-            if index >= offset + limit:
-                break
+        """Skip `offset` matches (DynamoDB has no OFFSET: they are read and dropped).
+        Stops at the last record wanted, so no request is made for the one after it."""
+        wanted = offset + limit
+        found: list[dict] = []
+        if wanted == 0:
+            return found
+        for index, record in enumerate(self.records(plan, wanted=wanted, **kwargs)):
             if index >= offset:
                 found.append(record)
+            if index + 1 >= wanted:
+                break
         return found
