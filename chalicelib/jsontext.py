@@ -23,6 +23,17 @@ def loads(text: str):
     return _raw_decode(text)[0]
 
 
+def loads_own(text: str):
+    """orjson.loads (about 2x faster) for JSON whose every number this service wrote
+    itself as a count: orjson reads integers beyond 64 bits as floats, so submitted
+    JSON, whose integers may be any size, goes through `loads`. A string holding a lone
+    surrogate escape (json accepts one in a request) is also left to json."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return loads(text)
+
+
 _UNDECODED = object()
 
 
@@ -103,8 +114,9 @@ def _decoded(value: object):
 def dumps(body: object) -> str:
     """A response body as compact UTF-8 JSON text, stored JSON spliced in as is.
     orjson refuses what Python's json writes (integers beyond 64 bits, non-string
-    keys): such a body is written by json instead, so no answer fails for it."""
+    keys, strings with a lone surrogate): such a body is written by json instead,
+    ASCII-escaped so that it is valid UTF-8 whatever it holds."""
     try:
         return orjson.dumps(body, default=_spliced).decode()
     except orjson.JSONEncodeError:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_decoded)
+        return json.dumps(body, separators=(",", ":"), default=_decoded)

@@ -42,8 +42,7 @@ class InvalidEvent(ValueError):
         self.kind, self.details = kind, details
 
 
-@dataclass(frozen=True)
-class StatusEntry:
+class StatusEntry(NamedTuple):
     state: str
     enter_time: str
     exit_time: str | None = None
@@ -61,8 +60,10 @@ class NewJob:
     timestamp: str                    # stored form
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
+    """A job. NamedTuples (immutable too; changed with `_replace`) for the records a
+    listing builds per row: a page is built ~2x faster than as frozen dataclasses
+    (docs/performance.md)."""
     number: int
     type: str
     state: str
@@ -164,7 +165,7 @@ def apply_events(job: Job, nodes: Mapping[str, JobNode],
             job = _finish(job, _final_state(job, event), event.timestamp)
     # last_event_id is read by nothing above, so it is set once, with the version.
     last = events[-1][0] if events else job.last_event_id
-    return Transition(job=replace(job, last_event_id=last, version=job.version + 1), nodes=touched)
+    return Transition(job=job._replace(last_event_id=last, version=job.version + 1), nodes=touched)
 
 
 def _node_after(node: JobNode, state: str, event_id: int, event: NewJobEvent) -> JobNode:
@@ -181,7 +182,7 @@ def _with_node_state(job: Job, old: str, new: str) -> Job:
     counts = dict(job.node_states)
     counts[old] = counts.get(old, 0) - 1
     counts[new] = counts.get(new, 0) + 1
-    return replace(job, node_states={k: v for k, v in counts.items() if v > 0})
+    return job._replace(node_states={k: v for k, v in counts.items() if v > 0})
 
 
 def _final_state(job: Job, event: NewJobEvent) -> str:
@@ -196,13 +197,13 @@ def _enter(job: Job, state: str, when: str) -> Job:
     if job.state == state:
         return job
     history = list(job.status)
-    history[-1] = replace(history[-1], exit_time=when)
+    history[-1] = history[-1]._replace(exit_time=when)
     history.append(StatusEntry(state, when))
-    return replace(job, state=state, status=tuple(history))
+    return job._replace(state=state, status=tuple(history))
 
 
 def _finish(job: Job, state: str, when: str) -> Job:
-    return replace(_enter(job, state, when), finish_timestamp=when)
+    return _enter(job, state, when)._replace(finish_timestamp=when)
 
 
 # Fields of the job listing (GET /jobs): order_by names -> record fields.

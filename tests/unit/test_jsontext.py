@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from chalicelib import jsontext
-from chalicelib.jsontext import JSONText, dumps
+from chalicelib.jsontext import JSONText, dumps, loads_own
 
 
 def test_stored_text_is_spliced_into_the_response_unchanged():
@@ -35,6 +35,12 @@ def test_a_body_orjson_refuses_is_written_by_json_with_the_same_values():
     body = {"big": 2 ** 70, "stored": JSONText('{"x": 1}'), "text": "é"}
     assert json.loads(dumps(body)) == {"big": 2 ** 70, "stored": {"x": 1}, "text": "é"}
     assert json.loads(dumps({1: "non-string key"})) == {"1": "non-string key"}
+    assert dumps({"node": "\ud800"}) == '{"node":"\\ud800"}'      # a lone surrogate, escaped
+
+
+def test_the_services_own_json_decodes_like_json_even_where_orjson_refuses():
+    for text in ('{"running": 2}', '["a", "caf\\u00e9"]', '["\\ud800"]'):
+        assert loads_own(text) == json.loads(text)
 
 
 def test_responses_are_utf8_text_not_escapes():

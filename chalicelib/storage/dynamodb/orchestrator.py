@@ -58,7 +58,7 @@ def _job_item(job: Job) -> dict:
         "created_timestamp": job.created_timestamp, "timestamp": job.timestamp,
         "finish_timestamp": job.finish_timestamp,
         "node_states": json.dumps(job.node_states),
-        "status": json.dumps([s.__dict__ for s in job.status]),
+        "status": json.dumps([s._asdict() for s in job.status]),
         "last_event_id": job.last_event_id, "version": job.version,
         "by_timestamp": sort_attribute(job.timestamp),
         "by_state": sort_attribute(job.state),

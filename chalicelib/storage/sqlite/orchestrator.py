@@ -9,7 +9,7 @@ from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, 
 from ...paging import Page
 from ...query import sql
 from ...query.ast import Node
-from ...jsontext import JSONText
+from ...jsontext import JSONText, loads_own
 from .connection import loads
 
 SCHEMA = """
@@ -100,13 +100,13 @@ INSERT_EVENT = "INSERT INTO job_events (job, type, timestamp, details, message) 
 def _job(row: tuple) -> Job:
     (number, type_, state, environment, owner_id, owner_login, description, nodes, options,
      created, _timestamp, finish, node_states, status, last_event_id, version) = row
-    return Job(number=number, type=type_, state=state, environment=environment,
-               owner_id=owner_id, owner_login=owner_login, description=description,
-               nodes=tuple(loads(nodes)), options=loads(options),
-               created_timestamp=created, finish_timestamp=finish,
-               node_states=loads(node_states),
-               status=tuple(StatusEntry(**s) for s in loads(status)),
-               last_event_id=last_event_id, version=version)
+    # Built positionally (Job's field order) by tuple.__new__, as _events does.
+    # Nodes, node states and status are the service's own JSON; options were submitted.
+    status = tuple([_record(StatusEntry, (s["state"], s["enter_time"], s.get("exit_time")))
+                    for s in loads_own(status)])
+    return _record(Job, (number, type_, state, environment, owner_id, owner_login, description,
+                         tuple(loads_own(nodes)), loads(options), created,
+                         loads_own(node_states), status, finish, last_event_id, version))
 
 
 def _job_row(job: Job) -> tuple:
@@ -114,7 +114,7 @@ def _job_row(job: Job) -> tuple:
     return (job.number, job.type, job.state, job.environment, job.owner_id, job.owner_login,
             job.description, json.dumps(list(job.nodes)), json.dumps(job.options),
             job.created_timestamp, job.timestamp, job.finish_timestamp,
-            json.dumps(job.node_states), json.dumps([s.__dict__ for s in job.status]),
+            json.dumps(job.node_states), json.dumps([s._asdict() for s in job.status]),
             job.last_event_id, job.version)
 
 
