@@ -1,8 +1,12 @@
 """Activity commits on both adapters: the write side, every filter, order, paging, totals."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from chalicelib import jsontext
+from chalicelib.jsontext import JSONText
 from tests.activity_factories import add, commit, messages
 from chalicelib.activity.model import NewCommit, object_key
 from chalicelib.query.ast import EVERYTHING, Compare, Contains, In, all_of, any_of
@@ -16,6 +20,14 @@ def test_added_commit_is_returned_with_its_fields(store):
     assert (found.subject, found.objects, found.timestamp, found.events, found.ip_address) == \
         (new.subject, new.objects, new.timestamp, new.events, "192.168.1.5")
     assert found.sequence == stored.sequence
+
+
+def test_commit_events_come_back_as_the_stored_json_text_undecoded(store):
+    # Served as stored (jsontext.py): a page of commits decodes no events.
+    store.add_commit(commit(message="hello"))
+    (found,) = store.list_commits("classifier", EVERYTHING, "desc", 10, 0).items
+    assert isinstance(found.events, JSONText) and found.events._value is jsontext._UNDECODED
+    assert [e["message"] for e in json.loads(found.events.text)] == ["hello"]
 
 
 def test_sequences_increase_in_commit_order(store):

@@ -1,8 +1,12 @@
 """The orchestrator part of the storage port: every test runs on SQLite and on DynamoDB (moto)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from chalicelib import jsontext
+from chalicelib.jsontext import JSONText
 from chalicelib.orchestrator.model import InvalidEvent, UnknownJob
 from chalicelib.query.ast import EVERYTHING, And, Compare
 from tests.factories import at, job_event, new_job, node_event
@@ -44,6 +48,15 @@ def test_events_are_read_back_from_start_in_id_order(store):
     assert [e.id for e in store.job_events(job.number, 0, 100)] == [e.id for e in stored]
     assert [e.id for e in store.job_events(job.number, stored[1].id, 100)] == [e.id for e in stored[1:]]
     assert store.job_events(job.number, stored[-1].id + 1, 100) == []
+
+
+def test_event_details_come_back_as_the_stored_json_text_undecoded(store):
+    # Served as stored (jsontext.py): a page of events decodes nothing.
+    job = store.create_job(new_job(("a",)))
+    store.append_job_events(job.number, [node_event("node_running", "a", noop=False)])
+    (event,) = store.job_events(job.number, 0, 10)
+    assert isinstance(event.details, JSONText) and event.details._value is jsontext._UNDECODED
+    assert json.loads(event.details.text) == {"node": "a", "detail": {"noop": False}}
 
 
 def test_events_keep_details_and_message(store):

@@ -70,6 +70,20 @@ def test_activity_offset_walks_an_index_of_sequences_not_the_commits(loaded):
     assert "SCAN c USING COVERING INDEX activity_by_sequence" in plan, plan
 
 
+def test_a_puppetdb_page_without_a_total_is_one_statement(loaded):
+    # No count and no BEGIN/COMMIT around a single SELECT (it sees one state anyway).
+    store, _, raw, cases = loaded
+    (case,) = [c for c in cases if c.name == "report hash"]
+    conn = store.db().conn
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    try:
+        case.port(store)()
+    finally:
+        conn.set_trace_callback(None)
+    assert len(seen) == 1 and seen[0].startswith("SELECT") and "count(*)" not in seen[0], seen
+
+
 def test_job_listing_by_name_needs_no_sort(loaded):
     store, _, raw, cases = loaded
     (case,) = [c for c in cases if c.name.startswith("/jobs page")]
