@@ -4,7 +4,6 @@ details name the parameter (RBAC-style errors, ../shared/notes/pe-clients.md 3.2
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Callable
 

@@ -1,8 +1,6 @@
 """JSON shapes of orchestrator responses (PE's job, node and event objects)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from .. import timestamps
 from ..paging import link
 from .model import Job, JobEvent, JobNode

@@ -15,8 +15,8 @@ from ...activity.model import Commit, Entity, NewCommit, full_filter, object_key
 from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
-from ...jsontext import JSONText
-from .connection import loads
+from ...jsontext import JSONText, loads
+from .connection import new_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity_commits (
@@ -79,14 +79,9 @@ def _objects(text: str) -> tuple[Entity, ...]:
     return tuple(_entity(o) for o in loads(text))
 
 
-_record = tuple.__new__
-
-
 def _commits(rows: list[tuple]) -> list[Commit]:
-    # A page is up to 1,000 rows, and a Python call per row costs as much as SQLite's
-    # fetch: one comprehension, and the NamedTuple built by tuple.__new__ (what its
-    # `_make` does) from the row's fields in Commit's order.
-    return [_record(Commit, (service_id, _subject(subject), _objects(objects), timestamp,
+    # One comprehension, the fields in Commit's order (see new_record).
+    return [new_record(Commit, (service_id, _subject(subject), _objects(objects), timestamp,
                              JSONText(events), ip_address, sequence))
             for sequence, service_id, subject, objects, ip_address, timestamp, events in rows]
 

@@ -14,12 +14,17 @@ from typing import Iterator
 
 import sqlite_utils
 
-from ...jsontext import loads  # noqa: F401  (the adapter's JSON columns)
 from ...query import regex
 from ..base import StoreBusy
 
 BUSY_TIMEOUT_SECONDS = 30
 BULK_CACHE_KIB = -65536      # PRAGMA cache_size: negative = KiB (64 MB)
+
+
+# A NamedTuple record from its fields in order, as its `_make` does but without a
+# Python call per row: a page holds up to 1,000 rows, and a call per row costs as much
+# as SQLite's fetch of it (docs/performance.md, round 3).
+new_record = tuple.__new__
 
 
 def _regexp(pattern: str, value: object) -> int:

@@ -9,8 +9,8 @@ from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, 
 from ...paging import Page
 from ...query import sql
 from ...query.ast import Node
-from ...jsontext import JSONText, loads_own
-from .connection import loads
+from ...jsontext import JSONText, loads, loads_own
+from .connection import new_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -61,8 +61,6 @@ CREATE TABLE IF NOT EXISTS job_events (
 CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events (job, id);
 """
 
-_record = tuple.__new__
-
 # AST fields of the job listing -> columns.
 COLUMNS = {
     "number": "number", "type": "type", "state": "state", "environment": "environment",
@@ -100,13 +98,13 @@ INSERT_EVENT = "INSERT INTO job_events (job, type, timestamp, details, message) 
 def _job(row: tuple) -> Job:
     (number, type_, state, environment, owner_id, owner_login, description, nodes, options,
      created, _timestamp, finish, node_states, status, last_event_id, version) = row
-    # Built positionally (Job's field order) by tuple.__new__, as _events does.
+    # Built positionally, in Job's field order (see new_record).
     # Nodes, node states and status are the service's own JSON; options were submitted.
-    status = tuple([_record(StatusEntry, (s["state"], s["enter_time"], s.get("exit_time")))
+    status = tuple([new_record(StatusEntry, (s["state"], s["enter_time"], s.get("exit_time")))
                     for s in loads_own(status)])
-    return _record(Job, (number, type_, state, environment, owner_id, owner_login, description,
-                         tuple(loads_own(nodes)), loads(options), created,
-                         loads_own(node_states), status, finish, last_event_id, version))
+    return new_record(Job, (number, type_, state, environment, owner_id, owner_login,
+                            description, tuple(loads_own(nodes)), loads(options), created,
+                            loads_own(node_states), status, finish, last_event_id, version))
 
 
 def _job_row(job: Job) -> tuple:
@@ -125,10 +123,8 @@ def _node(row: tuple) -> JobNode:
 
 
 def _events(rows: list[tuple]) -> list[JobEvent]:
-    # A page is up to 1,000 rows, and a Python call per row costs as much as SQLite's
-    # fetch: one comprehension, and the NamedTuple built by tuple.__new__ (what its
-    # `_make` does) from the row's fields in JobEvent's order.
-    return [_record(JobEvent, (id_, job, type_, timestamp, JSONText(details), message))
+    # One comprehension, the fields in JobEvent's order (see new_record).
+    return [new_record(JobEvent, (id_, job, type_, timestamp, JSONText(details), message))
             for id_, job, type_, timestamp, details, message in rows]
 
 
