@@ -150,6 +150,7 @@ def test_table_written_before_the_copy_falls_back_to_every_service_partition(dyn
     page = dynamo_store.list_commits(None, EVERYTHING, "asc", 10, 0)
     assert messages(page) == ["c0", "r0", "p0", "c1", "r1", "p1", "new"] and page.total == 7
     assert "SVC#classifier" in log.partitions()
+    assert "ALL" not in log.partitions()      # the counters are checked before any page
 
 
 def test_table_written_before_the_copy_reads_every_partition_when_the_fan_out_is_too_wide(

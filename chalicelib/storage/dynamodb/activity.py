@@ -201,14 +201,17 @@ class CommitItems:
                            options: dict) -> Page[Commit] | None:
         """One Query of the ALL partition (offset read and dropped), or None while the
         table holds commits without their ALL copy (written before it existed)."""
-        filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
-        query_plan = Plan((ALL_SERVICES,), filter_node, residual)
-        records = runner.page(query_plan, offset, limit, **options)
-        # Read after the page, so the total counts every commit the page shows.
+        # Checked before the page: when every commit counted so far has its copy, and
+        # later ones are written with theirs, the ALL partition misses none.
         commits, copies = self._all_counter()
         if copies != commits:
             return None
-        total = commits if where == EVERYTHING else runner.count(query_plan, **options)
+        filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
+        query_plan = Plan((ALL_SERVICES,), filter_node, residual)
+        records = runner.page(query_plan, offset, limit, **options)
+        # The total is read after the page, so it counts every commit the page shows.
+        total = self._all_counter()[0] if where == EVERYTHING \
+            else runner.count(query_plan, **options)
         return Page([_commit(r) for r in records], total, limit, offset)
 
     def _all_counter(self) -> tuple[int, int]:
