@@ -145,11 +145,7 @@ class PuppetdbTables:
         ordering = sql.order_by(order, COLUMNS, NOT_NULL)
         total, rows = self._page("pdb_events AS e", _SELECTED_EVENTS, clause, params, ordering,
                                  offset, limit, with_total)
-        events = [dict(zip(_STORED, row)) for row in rows]
-        for event in events:
-            if event["corrective_change"] is not None:
-                event["corrective_change"] = bool(event["corrective_change"])
-        return Page(events, total, limit, offset)
+        return Page(_records(rows, _STORED, ("corrective_change",)), total, limit, offset)
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
@@ -160,8 +156,8 @@ class PuppetdbTables:
             "pdb_reports AS r", f"{selected}, d.metrics, d.logs", clause, params, ordering,
             offset, limit, with_total,
             joined="LEFT JOIN pdb_report_details AS d ON d.hash = r.hash")
-        return Page([_booleans(dict(zip(REPORT_FIELDS + REPORT_DETAILS, row)), _BOOLEAN)
-                     for row in rows], total, limit, offset)
+        return Page(_records(rows, REPORT_FIELDS + REPORT_DETAILS, _BOOLEAN),
+                    total, limit, offset)
 
     def _page(self, source: str, selected: str, clause: str, params: list, ordering: str,
               offset: int, limit: int | None, with_total: bool,
@@ -192,8 +188,12 @@ def _event_row(event) -> list:
     return row
 
 
-def _booleans(record: dict, names) -> dict:
-    for name in names:
-        if record.get(name) is not None:
-            record[name] = bool(record[name])
-    return record
+def _records(rows: list, columns: tuple, booleans: tuple) -> list[dict]:
+    """Rows as dicts of `columns`, the stored 1/0 of `booleans` as bools (NULL stays):
+    one pass per boolean column, not a call per row."""
+    records = [dict(zip(columns, row)) for row in rows]
+    for name in booleans:
+        for record in records:
+            if record[name] is not None:
+                record[name] = bool(record[name])
+    return records
