@@ -203,22 +203,16 @@ class CommitItems:
         table holds commits without their ALL copy (written before it existed)."""
         # Checked before the page: when every commit counted so far has its copy, and
         # later ones are written with theirs, the ALL partition misses none.
-        commits, copies = self._all_counter()
-        if copies != commits:
+        counter = counters.attributes(self.client, self._activity_table, "ALL")
+        if counter.get("copies", 0) != counter.get("value", 0):
             return None
         filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
         query_plan = Plan((ALL_SERVICES,), filter_node, residual)
         records = runner.page(query_plan, offset, limit, **options)
         # The total is read after the page, so it counts every commit the page shows.
-        total = self._all_counter()[0] if where == EVERYTHING \
+        total = self._activity_counter("ALL") if where == EVERYTHING \
             else runner.count(query_plan, **options)
         return Page([_commit(r) for r in records], total, limit, offset)
-
-    def _all_counter(self) -> tuple[int, int]:
-        response = self.client.get_item(TableName=self._activity_table, ConsistentRead=True,
-                                        Key={"PK": {"S": COUNTER}, "SK": {"S": "ALL"}})
-        counter = from_item(response.get("Item", {}))
-        return counter.get("value", 0), counter.get("copies", 0)
 
     def _registry_plan(self, where: Node) -> Plan | None:
         """Tables not yet backfilled: every service partition (from the registry),

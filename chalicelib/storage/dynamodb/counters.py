@@ -7,10 +7,15 @@ from .codec import from_item, to_value
 COUNTER = "COUNTER"
 
 
-def read(client, table: str, name: str) -> int:
+def attributes(client, table: str, name: str) -> dict:
+    """The counter item's attributes, read consistently ({} before its first write)."""
     response = client.get_item(TableName=table, ConsistentRead=True,
                                Key={"PK": {"S": COUNTER}, "SK": {"S": name}})
-    return from_item(response.get("Item", {})).get("value", 0)
+    return from_item(response.get("Item", {}))
+
+
+def read(client, table: str, name: str) -> int:
+    return attributes(client, table, name).get("value", 0)
 
 
 def reserve(client, table: str, name: str, count: int) -> int:
