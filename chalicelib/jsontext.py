@@ -48,10 +48,6 @@ class JSONText:
         self.text = text
         self._value = value
 
-    @classmethod
-    def of(cls, value: object) -> "JSONText":
-        return cls(json.dumps(value), value)
-
     @property
     def value(self):
         if self._value is _UNDECODED:
