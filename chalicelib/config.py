@@ -29,6 +29,12 @@ class Settings:
     max_page_limit: int          # `limit` of PuppetDB and activity listings
     max_regex_length: int        # a `~` pattern (RE2: linear time in pattern x input)
     max_header_bytes: int        # names + values of every request header
+    # Write bounds (docs/security.md, "Write bounds"): what one request may store.
+    max_report_events: int       # resource events of one report (413)
+    max_commit_rows: int         # objects x events of one activity commit = its CSV rows (413)
+    max_job_message_bytes: int   # an orchestrator event's message, UTF-8 bytes (413)
+    max_job_details_bytes: int   # an orchestrator event's details, as JSON text bytes (413)
+    max_future_seconds: int      # how far a report's producer timestamp may pass receipt (400)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -49,6 +55,11 @@ class Settings:
             max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
             max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
             max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
+            max_report_events=int(env.get("EVENTS_MAX_REPORT_EVENTS", "50000")),
+            max_commit_rows=int(env.get("EVENTS_MAX_COMMIT_ROWS", "10000")),
+            max_job_message_bytes=int(env.get("EVENTS_MAX_JOB_MESSAGE_BYTES", "2048")),
+            max_job_details_bytes=int(env.get("EVENTS_MAX_JOB_DETAILS_BYTES", "2048")),
+            max_future_seconds=int(env.get("EVENTS_MAX_FUTURE_SECONDS", "3600")),
         )
 
 
