@@ -16,6 +16,8 @@ class Settings:
     sqlite_path: str
     table_prefix: str            # DynamoDB table names are prefix + logical name
     public_url: str | None       # base URL for links; None = from the request's Host
+                                 # on the `local` stage, relative links elsewhere
+    stage: str                   # the Chalice stage (.chalice/config.json); "" = deployed
     event_query_limit: int       # PuppetDB's fail limit (0 = unlimited)
     # Client certificates for `store report` (docs/security.md, "Client certificates").
     client_cert_header: str | None   # header a trusted TLS front sets to the verified DN
@@ -44,6 +46,7 @@ class Settings:
             sqlite_path=env.get("EVENTS_SQLITE_PATH", "./data/events.db"),
             table_prefix=env.get("EVENTS_TABLE_PREFIX", "puppet-events-"),
             public_url=(env.get("EVENTS_PUBLIC_URL") or "").rstrip("/") or None,
+            stage=env.get("EVENTS_STAGE", "").strip(),
             event_query_limit=int(env.get("EVENT_QUERY_LIMIT", "20000")),
             client_cert_header=(env.get("EVENTS_CLIENT_CERT_HEADER") or "").strip() or None,
             cert_allowlist=_names(env.get("EVENTS_CERT_ALLOWLIST")),
