@@ -45,8 +45,15 @@ def pdb_time(stored: str) -> str:
 def report_hash(fields: dict) -> str:
     """PuppetDB's report-identity-hash of a v8 report; `fields` holds IDENTITY_FIELDS
     with the times in stored form. 40 lower-case hex digits."""
-    values = {name: pdb_time(fields[name]) if name in TIMES and fields.get(name) is not None
-              else fields.get(name) for name in IDENTITY_FIELDS}
+    return identity_hash({name: pdb_time(fields[name])
+                          if name in TIMES and fields.get(name) is not None
+                          else fields.get(name) for name in IDENTITY_FIELDS})
+
+
+def identity_hash(values: dict) -> str:
+    """report-identity-hash of values already in PuppetDB's normalised form (its
+    hash_test.clj feeds it such a map directly)."""
+    values = {name: values.get(name) for name in IDENTITY_FIELDS}
     text = "{" + ",".join(f"{_jackson(name)}:{_jackson(values[name])}"
                           for name in sorted(values)) + "}"
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()

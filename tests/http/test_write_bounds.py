@@ -21,10 +21,11 @@ def _stored_reports(client) -> list[dict]:
     return json.loads(response.body)
 
 
-def _v2_form(events: int) -> str:
+def _v2_form(events: int, end: str = "2026-11-22T10:00:05Z") -> str:
+    """A 1.4 `store report` v2 command form with `events` resource events."""
     payload = {"certname": "a.example.com", "puppet-version": "3.0.1", "report-format": 3,
                "configuration-version": "1", "start-time": "2026-11-22T10:00:00Z",
-               "end-time": "2026-11-22T10:00:05Z", "transaction-uuid": None,
+               "end-time": end, "transaction-uuid": None,
                "resource-events": [
                    {"status": "success", "timestamp": "2026-11-22T10:00:01Z",
                     "resource-type": "Notify", "resource-title": f"n{i}", "property": "message",
