@@ -5,14 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from chalicelib.puppetdb import identity, reports
-from tests.payloads import report
-
-# PDB 7.12 test/puppetlabs/puppetdb/examples/reports.clj :basic (its identity fields).
-PDB_BASIC = {"certname": "foo.local", "puppet_version": "3.0.1", "report_format": 4,
-             "transaction_uuid": "68b08e2a-eeb1-4322-b241-bfdf151d294b",
-             "configuration_version": "a81jasj123", "start_time": "2011-01-01T12:00:00-03:00",
-             "end_time": "2011-01-01T12:10:00-03:00",
-             "producer_timestamp": "2011-01-01T12:11:00-03:00", "resources": []}
+from tests.payloads import PDB_BASIC, report
 
 
 def test_puppetdbs_hash_test_sample_gives_its_expected_hash():
