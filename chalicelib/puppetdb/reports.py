@@ -196,7 +196,9 @@ def from_v8(body: object, received: str | None = None) -> Report:
     summary = _summary(body, same, report_hash, received)
     shared = _shared(summary)
     resources = _require(body, "resources", list)
-    cap = settings().max_report_events
+    _within_cap(sum(1 if _is_object(r) and r.get("skipped") is True
+                    else len(r.get("events") or ()) if _is_object(r) else 0
+                    for r in resources))
     events: list[dict] = []
     for resource in resources:
         if not _is_object(resource):
@@ -204,14 +206,20 @@ def from_v8(body: object, received: str | None = None) -> Report:
         if resource.get("skipped") is True:
             events.append(_event(report_hash, certname, config, len(events), resource, None,
                                  same, shared))
-        else:
-            for event in _require(resource, "events", list):
-                events.append(_event(report_hash, certname, config, len(events), resource,
-                                     event, same, shared))
-        if len(events) > cap:       # checked as they are built: the work stays bounded
-            raise TooManyEvents(cap)
+            continue
+        for event in _require(resource, "events", list):
+            events.append(_event(report_hash, certname, config, len(events), resource, event,
+                                 same, shared))
     return Report(report_hash, certname, config, produced, tuple(events), summary,
                   aliases=(identity.legacy_hash(fields),))
+
+
+def _within_cap(count: int) -> None:
+    """Counted before any event is built, so a refused report costs one pass over
+    its resources (docs/security.md, "Write bounds")."""
+    cap = settings().max_report_events
+    if count > cap:
+        raise TooManyEvents(cap)
 
 
 def _not_future(stamp: str, received: str, key: str) -> None:
@@ -237,8 +245,7 @@ def from_v2(payload: object, received: str | None = None) -> Report:
     start, end = _time(payload, "start-time"), _time(payload, "end-time")
     _not_future(end, received, "end-time")     # v2's latest key (model.Report)
     raw_events = _require(payload, "resource-events", list)
-    if len(raw_events) > settings().max_report_events:
-        raise TooManyEvents(settings().max_report_events)
+    _within_cap(len(raw_events))
     parts = [certname, payload.get("puppet-version"), payload.get("report-format"), config,
              start, end, payload.get("transaction-uuid"),
              sorted(canonical_json(e) for e in raw_events)]
