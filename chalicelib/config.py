@@ -16,6 +16,8 @@ class Settings:
     sqlite_path: str
     table_prefix: str            # DynamoDB table names are prefix + logical name
     public_url: str | None       # base URL for links; None = from the request's Host
+                                 # on the `local` stage, relative links elsewhere
+    stage: str                   # the Chalice stage (.chalice/config.json); "" = deployed
     event_query_limit: int       # PuppetDB's fail limit (0 = unlimited)
     # Client certificates for `store report` (docs/security.md, "Client certificates").
     client_cert_header: str | None   # header a trusted TLS front sets to the verified DN
@@ -29,6 +31,12 @@ class Settings:
     max_page_limit: int          # `limit` of PuppetDB and activity listings
     max_regex_length: int        # a `~` pattern (RE2: linear time in pattern x input)
     max_header_bytes: int        # names + values of every request header
+    # Write bounds (docs/security.md, "Write bounds"): what one request may store.
+    max_report_events: int       # resource events of one report (413)
+    max_commit_rows: int         # objects x events of one activity commit = its CSV rows (413)
+    max_job_message_bytes: int   # an orchestrator event's message, UTF-8 bytes (413)
+    max_job_details_bytes: int   # an orchestrator event's details, as JSON text bytes (413)
+    max_future_seconds: int      # how far a report's producer timestamp may pass receipt (400)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -38,6 +46,7 @@ class Settings:
             sqlite_path=env.get("EVENTS_SQLITE_PATH", "./data/events.db"),
             table_prefix=env.get("EVENTS_TABLE_PREFIX", "puppet-events-"),
             public_url=(env.get("EVENTS_PUBLIC_URL") or "").rstrip("/") or None,
+            stage=env.get("EVENTS_STAGE", "").strip(),
             event_query_limit=int(env.get("EVENT_QUERY_LIMIT", "20000")),
             client_cert_header=(env.get("EVENTS_CLIENT_CERT_HEADER") or "").strip() or None,
             cert_allowlist=_names(env.get("EVENTS_CERT_ALLOWLIST")),
@@ -49,6 +58,11 @@ class Settings:
             max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
             max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
             max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
+            max_report_events=int(env.get("EVENTS_MAX_REPORT_EVENTS", "50000")),
+            max_commit_rows=int(env.get("EVENTS_MAX_COMMIT_ROWS", "10000")),
+            max_job_message_bytes=int(env.get("EVENTS_MAX_JOB_MESSAGE_BYTES", "2048")),
+            max_job_details_bytes=int(env.get("EVENTS_MAX_JOB_DETAILS_BYTES", "2048")),
+            max_future_seconds=int(env.get("EVENTS_MAX_FUTURE_SECONDS", "3600")),
         )
 
 

@@ -40,15 +40,24 @@ def json_body(request) -> object:
         raise ValueError(f"the request body is not valid JSON: {error}") from None
 
 
+FORWARDED_SCHEMES = ("http", "https")
+
+
 def base_url(request) -> str:
-    """Scheme and host for absolute links: EVENTS_PUBLIC_URL, else the request's own."""
-    configured = settings().public_url
-    if configured:
-        return configured
+    """Scheme and host for links: EVENTS_PUBLIC_URL; else, on the `local` stage only,
+    the request's Host and X-Forwarded-Proto (a scheme other than http/https is
+    ignored); else "" (links relative to this service's root). Outside `local`,
+    request headers never make a link: they are the client's to choose
+    (`javascript:alert(1)//` as a forwarded scheme, any Host)."""
+    config = settings()
+    if config.public_url:
+        return config.public_url
+    if config.stage != "local":
+        return ""
     headers = request.headers
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip().lower()
     host = headers.get("host", "localhost")
-    return f"{scheme}://{host}"
+    return f"{scheme if scheme in FORWARDED_SCHEMES else 'http'}://{host}"
 
 
 def json_response(body: object, status: int = 200, headers: dict | None = None) -> Response:

@@ -3,7 +3,8 @@ is stored (values and reasons: docs/security.md, "Limits"; settings: config.py).
 
 - `enforce` (HTTP middleware): header bytes (431) and the raw body size (413);
 - `inflate`: a gzip body is inflated a bounded chunk at a time, so a gzip bomb is
-  refused (413) having used at most the limit plus one chunk of memory;
+  refused (413) having used at most the limit plus one chunk of memory; bytes after
+  the gzip stream (garbage, a second member) are refused (400);
 - `loads`: JSON refused when longer or more deeply nested than allowed, checked
   on the text BEFORE parsing, because json.loads and the recursive code after it
   raise RecursionError (a 500) on deep nesting.
@@ -81,7 +82,8 @@ def query_json(text: str, name: str) -> object:
 
 def inflate(raw: bytes | None, encoding: str | None) -> bytes:
     """The body, gunzipped when `Content-Encoding: gzip`, at most max_body_bytes
-    after decompression (413 beyond; 415 for other encodings)."""
+    after decompression (413 beyond; 415 for other encodings; 400 for data that is
+    not one whole gzip member)."""
     raw = raw or b""
     limit = settings().max_body_bytes
     encoding = (encoding or "identity").strip().lower()
@@ -103,6 +105,10 @@ def inflate(raw: bytes | None, encoding: str | None) -> bytes:
             data = inflater.unconsumed_tail
         if not inflater.eof:
             raise ApiError(400, "bad-request", "The request body is not valid gzip data")
+        if inflater.unused_data:
+            # Garbage or a second member after the first: refused rather than ignored,
+            # so what is stored is the whole of what was sent.
+            raise ApiError(400, "bad-request", "The request body has data after its gzip stream")
     except zlib.error:
         raise ApiError(400, "bad-request", "The request body is not valid gzip data") from None
     return b"".join(chunks)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from tests.factories import job_payload
 
-__all__ = ["job_payload", "job_events", "commit", "report", "report_path", "JSON"]
+__all__ = ["job_payload", "job_events", "commit", "report", "report_path", "JSON", "PDB_BASIC"]
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -57,3 +57,11 @@ def report_path(certname: str) -> str:
 
 def report_bytes(certname: str, run: int, events: int = 3) -> bytes:
     return json.dumps(report(certname, run, events)).encode("utf-8")
+
+
+# PDB 7.12 test/puppetlabs/puppetdb/examples/reports.clj :basic (its identity fields).
+PDB_BASIC = {"certname": "foo.local", "puppet_version": "3.0.1", "report_format": 4,
+             "transaction_uuid": "68b08e2a-eeb1-4322-b241-bfdf151d294b",
+             "configuration_version": "a81jasj123", "start_time": "2011-01-01T12:00:00-03:00",
+             "end_time": "2011-01-01T12:10:00-03:00",
+             "producer_timestamp": "2011-01-01T12:11:00-03:00", "resources": []}

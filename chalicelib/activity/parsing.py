@@ -222,6 +222,13 @@ def new_commit(body: object, *, version: int, now: str) -> NewCommit:
     events = commit.get("events", [])
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise _malformed("'commit.events' must be an array of objects", key="commit.events")
+    rows, cap = len(objects) * max(len(events), 1), settings().max_commit_rows
+    if rows > cap:
+        # A commit is one CSV row per object and event (activity/csv.py): bounded
+        # here, so that no download can be made unservable by one commit.
+        raise ApiError(413, "request-too-large",
+                       f"A commit may have at most {cap} objects x events; this one has "
+                       f"{len(objects)} x {len(events)}", {"key": "commit.events"})
     ip_address = commit.get("ip_address", commit.get("ip-address"))
     if ip_address is not None and not isinstance(ip_address, str):
         raise _malformed("'commit.ip_address' must be a string", key="commit.ip_address")

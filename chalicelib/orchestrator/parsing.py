@@ -5,8 +5,10 @@ parameter or body key (documents 000/001, "Error responses").
 """
 from __future__ import annotations
 
-from .. import paging, timestamps
+from .. import jsontext, paging, timestamps
+from ..config import settings
 from ..errors import validation_error
+from ..limits import too_large
 from ..query.ast import Compare, EVERYTHING, Node, all_of
 from .model import (EVENT_TYPES, JOB_TYPES, MAX_EVENTS_PER_REQUEST, MAX_NODES_PER_JOB,
                     NODE_EVENT_STATES, ORDER_FIELDS, NewJob, NewJobEvent)
@@ -106,6 +108,17 @@ def new_job(body: object) -> NewJob:
                   options=options, timestamp=timestamps.stored(timestamps.now()))
 
 
+def _bounded(key: str, text: str, limit: int) -> None:
+    """One event's message or details at most `limit` UTF-8 bytes (413): a page holds
+    up to MAX_EVENTS_PER_PAGE events and must fit one answer (docs/security.md,
+    "Write bounds")."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        error = too_large(f"{key} is {size} bytes; at most {limit} are stored")
+        error.details = {"key": key}
+        raise error
+
+
 def new_events(body: object) -> list[NewJobEvent]:
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         raise validation_error("The request body must be an object with an 'events' array")
@@ -129,12 +142,19 @@ def _event(index: int, event: object) -> NewJobEvent:
     details = event.get("details", {})
     if not isinstance(details, dict):
         raise validation_error(f"{where}.details must be an object", key=f"{where}.details")
+    if details.get("detail") is not None and not isinstance(details["detail"], dict):
+        # A node event's detail becomes the node's details (model._node_after)
+        raise validation_error(f"{where}.details.detail must be an object",
+                               key=f"{where}.details.detail")
     if event_type in NODE_EVENT_STATES and not isinstance(details.get("node"), str):
         raise validation_error(f"{where}.details.node must name the node of a {event_type} event",
                                key=f"{where}.details.node")
     message = event.get("message", "")
     if not isinstance(message, str):
         raise validation_error(f"{where}.message must be a string", key=f"{where}.message")
+    config = settings()
+    _bounded(f"{where}.message", message, config.max_job_message_bytes)
+    _bounded(f"{where}.details", jsontext.dumps(details), config.max_job_details_bytes)
     raw_time = event.get("timestamp")
     if raw_time is None:
         when = timestamps.stored(timestamps.now())

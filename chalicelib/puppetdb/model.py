@@ -66,6 +66,9 @@ class Report:
     events: tuple[Mapping[str, object], ...]   # dicts keyed by EVENT_FIELDS + "seq"
     # REPORT_FIELDS + REPORT_DETAILS (None where the wire format has no such key)
     summary: Mapping[str, object] = field(default_factory=dict)
+    # Ids an older version gave this same report (puppetdb/identity.py legacy_hash):
+    # a report stored under one of them is a duplicate too.
+    aliases: tuple[str, ...] = ()
 
 
 def full_order(keys) -> tuple[tuple[str, str], ...]:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from .. import limits, paging
 from ..config import settings
 from ..errors import ApiError
-from . import query
+from . import query, reports
 from .model import ORDER_FIELDS
 
 EVENT_PARAMS = {"query", "limit", "offset", "order-by", "include-total"}
@@ -20,6 +20,13 @@ STORE_REPORT_VERSIONS = range(3, 9)       # v8 is parsed; notes 2.2: 3-8 accepte
 
 def bad_request(msg: str) -> ApiError:
     return ApiError(400, "bad-request", msg)
+
+
+def invalid_report(error: ValueError, prefix: str = "") -> ApiError:
+    """A report refused by reports.py: 400, or 413 past a write bound (limits.too_large)."""
+    if isinstance(error, reports.TooManyEvents):
+        return limits.too_large(prefix + str(error))
+    return bad_request(prefix + str(error))
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,25 @@ with a plain-text reason; nothing is stored for an invalid report.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Mapping
 
 from .. import timestamps
+from ..config import settings
 from ..paging import MAX_INTEGER
+from . import identity
 from .model import Report, canonical_json, containing_class
 
 
 class InvalidReport(ValueError):
     pass
+
+
+class TooManyEvents(InvalidReport):
+    """More resource events than max_report_events: answered 413 (docs/security.md)."""
+
+    def __init__(self, cap: int):
+        super().__init__(f"the report has more than {cap} resource events")
 
 
 def _is_object(value) -> bool:
@@ -166,21 +176,29 @@ def _hash(parts: list) -> str:
 
 
 def from_v8(body: object, received: str | None = None) -> Report:
-    """A store_report v8 body (notes 2.2). The hash covers what PuppetDB 8's does.
-    `received` is the receive time (stored form; default now)."""
+    """A store_report v8 body (notes 2.2). The hash is PuppetDB 7's (identity.py);
+    `aliases` holds the id older versions of this service gave it. `received` is the
+    receive time (stored form; default now). TooManyEvents past max_report_events,
+    InvalidReport for a producer timestamp too far past `received`."""
     if not _is_object(body):
         raise InvalidReport("the report must be a JSON object")
+    received = received or timestamps.stored(timestamps.now())
     certname = _require(body, "certname", str, non_empty=True)
     config = _require(body, "configuration_version", str, True)
     produced = _time(body, "producer_timestamp")
-    identity = [certname, body.get("puppet_version"), body.get("report_format"), config,
-                _time(body, "start_time"), _time(body, "end_time"), produced,
-                body.get("transaction_uuid")]
-    report_hash = _hash(identity)
+    _not_future(produced, received, "producer_timestamp")
+    fields = {"certname": certname, "puppet_version": body.get("puppet_version"),
+              "report_format": body.get("report_format"), "configuration_version": config,
+              "start_time": _time(body, "start_time"), "end_time": _time(body, "end_time"),
+              "producer_timestamp": produced, "transaction_uuid": body.get("transaction_uuid")}
+    report_hash = identity.report_hash(fields)
     same = lambda k: k  # noqa: E731 - v8 keys are already underscored
-    summary = _summary(body, same, report_hash, received or timestamps.stored(timestamps.now()))
+    summary = _summary(body, same, report_hash, received)
     shared = _shared(summary)
     resources = _require(body, "resources", list)
+    _within_cap(sum(1 if _is_object(r) and r.get("skipped") is True
+                    else len(r.get("events") or ()) if _is_object(r) else 0
+                    for r in resources))
     events: list[dict] = []
     for resource in resources:
         if not _is_object(resource):
@@ -192,7 +210,28 @@ def from_v8(body: object, received: str | None = None) -> Report:
         for event in _require(resource, "events", list):
             events.append(_event(report_hash, certname, config, len(events), resource, event,
                                  same, shared))
-    return Report(report_hash, certname, config, produced, tuple(events), summary)
+    return Report(report_hash, certname, config, produced, tuple(events), summary,
+                  aliases=(identity.legacy_hash(fields),))
+
+
+def _within_cap(count: int) -> None:
+    """Counted before any event is built, so a refused report costs one pass over
+    its resources (docs/security.md, "Write bounds")."""
+    cap = settings().max_report_events
+    if count > cap:
+        raise TooManyEvents(cap)
+
+
+def _not_future(stamp: str, received: str, key: str) -> None:
+    """Refuse a time that decides the latest report when it is further past the receive
+    time than max_future_seconds: stored, it would stay the node's latest until that
+    time. Refused, not clamped: clamping would store a time Puppet never sent and
+    change the report's PuppetDB hash, and it would hide the producer's clock fault
+    (docs/security.md, "Write bounds"). PuppetDB itself has no such check."""
+    allowed = settings().max_future_seconds
+    if timestamps.parse(stamp) - timestamps.parse(received) > timedelta(seconds=allowed):
+        raise InvalidReport(f"'{key}' {stamp} is more than {allowed} seconds after the "
+                            f"receive time {received}")
 
 
 def from_v2(payload: object, received: str | None = None) -> Report:
@@ -200,16 +239,18 @@ def from_v2(payload: object, received: str | None = None) -> Report:
     if not _is_object(payload):
         raise InvalidReport("the report must be a JSON object")
     dashed = lambda k: k.replace("_", "-")  # noqa: E731
+    received = received or timestamps.stored(timestamps.now())
     certname = _require(payload, "certname", str, non_empty=True)
     config = _require(payload, "configuration-version", str, True)
     start, end = _time(payload, "start-time"), _time(payload, "end-time")
+    _not_future(end, received, "end-time")     # v2's latest key (model.Report)
     raw_events = _require(payload, "resource-events", list)
-    identity = [certname, payload.get("puppet-version"), payload.get("report-format"), config,
-                start, end, payload.get("transaction-uuid"),
-                sorted(canonical_json(e) for e in raw_events)]
-    report_hash = _hash(identity)
-    summary = _summary(payload, dashed, report_hash,
-                       received or timestamps.stored(timestamps.now()))
+    _within_cap(len(raw_events))
+    parts = [certname, payload.get("puppet-version"), payload.get("report-format"), config,
+             start, end, payload.get("transaction-uuid"),
+             sorted(canonical_json(e) for e in raw_events)]
+    report_hash = _hash(parts)
+    summary = _summary(payload, dashed, report_hash, received)
     shared = _shared(summary)
     events = []
     for event in raw_events:

@@ -57,9 +57,9 @@ def command():
     try:
         report = reports.from_v8(body)
     except reports.InvalidReport as error:
-        raise parsing.bad_request(
-            f'Command "{params["command"]}" for certname "{params["certname"]}" is invalid. '
-            f"{error}") from None
+        raise parsing.invalid_report(
+            error, f'Command "{params["command"]}" for certname "{params["certname"]}" '
+            f"is invalid. ") from None
     _certificate_may_send(report.certname)
     return _store(report)
 
@@ -71,7 +71,7 @@ def v2_commands():
     try:
         report = reports.from_v2(payload)
     except reports.InvalidReport as error:
-        raise parsing.bad_request(str(error)) from None
+        raise parsing.invalid_report(error) from None
     _certificate_may_send(report.certname)
     return _store(report)
 

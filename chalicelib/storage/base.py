@@ -54,8 +54,13 @@ class JobStore(Protocol):
 class PuppetdbEventStore(Protocol):
     def store_report(self, report: Report) -> bool:
         """Store a report's events and update its node's latest report; False when
-        a report with the same hash is already stored (nothing changes). Readers see
-        a report's events all or none."""
+        a report with the same hash, or one of its `aliases`, is already stored
+        (nothing changes). Readers see a report's events all or none.
+
+        The latest report of a node is the one with the greatest `latest_key`; on
+        equal keys, the smaller hash: the v4 reports default order's tiebreak
+        (v4fields.REPORTS, hash ascending), so `latest_report?` names the report
+        that order lists first, whatever the arrival order."""
 
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:

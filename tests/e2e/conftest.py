@@ -76,14 +76,16 @@ def moto_server():
 def start_chalice(stage: str, env: dict, tmp: Path):
     port = free_port()
     log = tmp / f"chalice-{stage}.log"
+    base = f"http://127.0.0.1:{port}"
     environment = {**os.environ, **env}
     environment.pop("EVENTS_STORAGE", None)
+    if stage != "local":    # a deployment names its URL (infra/template.py); links use it
+        environment.setdefault("EVENTS_PUBLIC_URL", base)
     with open(log, "w") as output:
         process = subprocess.Popen(
             ["timeout", str(SERVER_LIFETIME_SECONDS), str(CHALICE), "local", "--stage", stage,
              "--host", "127.0.0.1", "--port", str(port), "--no-autoreload"],
             cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     wait_until_serving(base + "/orchestrator/v1/jobs", process, log)
     return process, base
 

@@ -157,7 +157,7 @@ def test_unprocessed_batch_items_are_resent_until_written(dynamo, faults, no_bac
 
 @pytest.mark.parametrize("operation, code", [("BatchWriteItem", "ProvisionedThroughputExceededException"),
                                              ("PutItem", "InternalServerError"),
-                                             ("GetItem", "RequestLimitExceeded")])
+                                             ("BatchGetItem", "RequestLimitExceeded")])
 def test_a_report_that_fails_before_its_commit_is_invisible_and_a_retry_stores_it_whole(
         dynamo, faults, operation, code):
     faults.error(operation, code)

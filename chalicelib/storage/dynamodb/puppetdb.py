@@ -65,11 +65,14 @@ class PuppetdbItems:
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
         reports = self.table_name("pdb-reports")
-        # A stored report still advances `latest`: the request that stored it may
-        # have failed between its commit and that update, and this is its retry.
-        if "Item" in self.client.get_item(TableName=reports, Key=_report_key(report.hash),
-                                          ConsistentRead=True):
+        # One keyed read for the hash and the ids older versions gave the same report.
+        present = self._committed((report.hash, *report.aliases))
+        if report.hash in present:
+            # A stored report still advances `latest`: the request that stored it may
+            # have failed between its commit and that update, and this is its retry.
             self._advance_latest(report)
+            return False
+        if present:         # stored by an older version under its id: a duplicate
             return False
         self._put_events(report)
         self._put_details(report)
@@ -120,13 +123,15 @@ class PuppetdbItems:
                     break
 
     def _advance_latest(self, report: Report) -> None:
-        """The node's latest report moves only to a strictly later key (notes 2.2)."""
+        """The node's latest report moves only to a strictly later key (notes 2.2), or
+        to a smaller hash on an equal key (the tiebreak of storage/base.py store_report)."""
         try:
             self.client.update_item(
                 TableName=self.table_name("pdb-reports"),
                 Key={"PK": {"S": CERTNAMES}, "SK": {"S": report.certname}},
                 UpdateExpression="SET latest_report = :h, latest_key = :k",
-                ConditionExpression="attribute_not_exists(latest_key) OR latest_key < :k",
+                ConditionExpression="attribute_not_exists(latest_key) OR latest_key < :k "
+                                    "OR (latest_key = :k AND latest_report > :h)",
                 ExpressionAttributeValues={":h": {"S": report.hash},
                                            ":k": {"S": report.latest_key}})
         except ClientError as error:

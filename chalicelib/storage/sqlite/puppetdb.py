@@ -115,7 +115,9 @@ REPORT_COLUMNS["latest_report"] = "(r.hash IN (SELECT latest_report FROM pdb_cer
 class PuppetdbTables:
     def store_report(self, report: Report) -> bool:
         with self.write() as db:
-            if db.execute("SELECT 1 FROM pdb_reports WHERE hash = ?", [report.hash]).fetchone():
+            ids = (report.hash, *report.aliases)
+            if db.execute(f"SELECT 1 FROM pdb_reports WHERE hash IN ({', '.join('?' * len(ids))})",
+                          ids).fetchone():
                 return False
             fields = [n for n in REPORT_FIELDS if n not in ("hash", "certname")]
             summary = report.summary
@@ -131,11 +133,15 @@ class PuppetdbTables:
                     f"INSERT INTO pdb_events ({', '.join(_STORED)}) "
                     f"VALUES ({', '.join('?' * len(_STORED))})",
                     [_event_row(event) for event in report.events])
-            # The latest report is the one with the greatest key (notes 2.2, strictly later).
+            # The latest report has the greatest key (notes 2.2, strictly later); on equal
+            # keys the smaller hash, so it is the one the default order lists first
+            # (storage/base.py store_report), whichever arrived first.
             db.execute(
                 "INSERT INTO pdb_certnames (certname, latest_report, latest_key) VALUES (?, ?, ?) "
                 "ON CONFLICT (certname) DO UPDATE SET latest_report = excluded.latest_report, "
-                "latest_key = excluded.latest_key WHERE excluded.latest_key > pdb_certnames.latest_key",
+                "latest_key = excluded.latest_key WHERE excluded.latest_key > pdb_certnames.latest_key "
+                "OR (excluded.latest_key = pdb_certnames.latest_key "
+                "AND excluded.latest_report < pdb_certnames.latest_report)",
                 [report.certname, report.hash, report.latest_key])
         return True
 
