@@ -29,6 +29,8 @@ class Settings:
     max_page_limit: int          # `limit` of PuppetDB and activity listings
     max_regex_length: int        # a `~` pattern (RE2: linear time in pattern x input)
     max_header_bytes: int        # names + values of every request header
+    # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
+    record_job_activity: bool = True
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -49,7 +51,20 @@ class Settings:
             max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
             max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
             max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
+            record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
         )
+
+
+def _switch(raw: str | None, default: bool) -> bool:
+    """A yes/no setting: `true`/`false` (also 1/0, yes/no, on/off); unset = default."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, not {raw!r}")
 
 
 def _names(raw: str | None) -> frozenset[str]:
