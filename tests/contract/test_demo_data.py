@@ -29,3 +29,6 @@ def test_demo_jobs_record_their_runs_in_the_activity_service(store):
     assert [c.events[0]["state"] for c in page.items] == \
         ["finished"] * 3 + ["finished", "failed", "stopped"] + ["finished", "running", "running"]
     assert page.items[0].events[0]["duration"] == 22.0
+    # README's example (offset 7): job 3 on web01, running
+    readme = page.items[7]
+    assert readme.objects[0].id == "web01.example.com" and readme.events[0]["message"].endswith('job "3"')
