@@ -42,7 +42,6 @@ from .views import duration
 SERVICE_ID = "pe-console"
 TRANSPORT = "pcp"
 NODE_TYPE = "node"
-RUN_KEYS = ("state", "start_timestamp", "finish_timestamp", "duration")
 
 
 def _request(job_type: str, options: Mapping[str, object], node: str, number: int) -> dict:
@@ -109,6 +108,6 @@ def current_events(events: Sequence[dict], job_state: str | None,
     if job_state is None:
         return list(events)
     keys = run_keys(job_state, node)
-    return [{**{k: v for k, v in event.items() if k not in RUN_KEYS}, **keys}
-            for event in events]
+    # Stored events never hold run keys (job_commits writes them), so none goes stale.
+    return [{**event, **keys} for event in events]
 
