@@ -112,7 +112,8 @@ def _runs(db, sequences: list[int]) -> dict[int, tuple]:
         "SELECT r.sequence, j.state, n.state, n.start_timestamp, n.finish_timestamp "
         "FROM activity_job_runs AS r JOIN jobs AS j ON j.number = r.job "
         "LEFT JOIN job_nodes AS n ON n.job = r.job AND n.name = r.node "
-        f"WHERE r.sequence IN ({', '.join('?' * len(sequences))})", sequences)
+        # One parameter whatever the page size (EVENTS_MAX_PAGE_LIMIT): no variable limit.
+        "WHERE r.sequence IN (SELECT value FROM json_each(?))", (json.dumps(sequences),))
     return {sequence: run for sequence, *run in rows}
 
 
