@@ -36,7 +36,7 @@ from typing import Mapping, Sequence
 
 from .. import timestamps
 from ..activity.model import Entity, NewCommit
-from .model import FINAL_STATES, Job, JobNode, NewJob
+from .model import FINAL_STATES, JobNode, NewJob
 from .views import duration
 
 SERVICE_ID = "pe-console"
