@@ -37,6 +37,8 @@ class Settings:
     max_job_message_bytes: int   # an orchestrator event's message, UTF-8 bytes (413)
     max_job_details_bytes: int   # an orchestrator event's details, as JSON text bytes (413)
     max_future_seconds: int      # how far a report's producer timestamp may pass receipt (400)
+    # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
+    record_job_activity: bool = True
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -63,7 +65,20 @@ class Settings:
             max_job_message_bytes=int(env.get("EVENTS_MAX_JOB_MESSAGE_BYTES", "2048")),
             max_job_details_bytes=int(env.get("EVENTS_MAX_JOB_DETAILS_BYTES", "2048")),
             max_future_seconds=int(env.get("EVENTS_MAX_FUTURE_SECONDS", "3600")),
+            record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
         )
+
+
+def _switch(raw: str | None, default: bool) -> bool:
+    """A yes/no setting: `true`/`false` (also 1/0, yes/no, on/off); unset = default."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, not {raw!r}")
 
 
 def _names(raw: str | None) -> frozenset[str]:

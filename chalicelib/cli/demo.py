@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from .. import timestamps
+from ..config import settings
+from ..query.ast import EVERYTHING
 from ..activity.demo import load_activity
 from ..orchestrator.model import NewJob, NewJobEvent
 
@@ -16,7 +18,11 @@ def _at(seconds: float) -> str:
 
 
 def load_orchestrator(store) -> int:
-    """Three jobs: one finished, one failed, one still running. Returns events stored."""
+    """Three jobs: one finished, one failed, one still running. Returns events stored.
+    Each job records its runs in the activity service (`pe-console`, one commit per
+    node) as a job created through the API does, unless EVENTS_RECORD_JOB_ACTIVITY
+    turns that off."""
+    record = settings().record_job_activity
     outcomes = [("node_finished", "node_finished", "node_finished"),
                 ("node_finished", "node_failed", "node_skipped"),
                 ("node_finished", None, None)]
@@ -27,7 +33,7 @@ def load_orchestrator(store) -> int:
             type="deploy", environment="production", owner_id="42bf351c-f9ec-40af-84ad-e976fec7f4bd",
             owner_login="admin", description=f"deploy run {index + 1}", nodes=NODES,
             options={"noop": False, "concurrency": 2, "scope": {"nodes": list(NODES)}},
-            timestamp=_at(offset)))
+            timestamp=_at(offset)), record_activity=record)
         events = [NewJobEvent("node_running", _at(offset + 8 + i),
                               {"node": node, "detail": {"noop": False}},
                               f"Started puppet run on {node} ...")
@@ -52,6 +58,9 @@ def is_empty(store) -> bool:
 
 def load(store) -> dict[str, int]:
     from ..puppetdb.demo import load_puppetdb
-    return {"orchestrator events": load_orchestrator(store),
-            "puppetdb events": load_puppetdb(store),
-            "activity commits": load_activity(store)}
+    counts = {"orchestrator events": load_orchestrator(store),
+              "puppetdb events": load_puppetdb(store),
+              "activity commits": load_activity(store)}
+    # The jobs' own commits (load_orchestrator) count as activity commits too.
+    counts["activity commits"] = store.list_commits(None, EVERYTHING, "asc", 1, 0).total
+    return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from .. import http
+from ..config import settings
 from ..errors import ApiError, not_found, validation_error
 from ..storage import get_storage
 from . import parsing, views
@@ -48,7 +49,8 @@ def list_jobs():
 
 @blueprint.route("/jobs", methods=["POST"], content_types=http.ANY_CONTENT)
 def create_job():
-    record = get_storage().create_job(parsing.new_job(_body()))
+    record = get_storage().create_job(parsing.new_job(_body()),
+                                      record_activity=settings().record_job_activity)
     base = http.base_url(_request())
     return http.json_response(
         {"job": {"id": views.job_url(base, record.number), "name": str(record.number)}},

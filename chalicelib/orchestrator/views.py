@@ -12,7 +12,7 @@ def job_url(base: str, number: int, tail: str = "") -> str:
     return f"{base}{PREFIX}/jobs/{number}{tail}"
 
 
-def _duration(start: str, end: str | None) -> float:
+def duration(start: str, end: str | None) -> float:
     finish = timestamps.parse(end) if end else timestamps.now()
     return round((finish - timestamps.parse(start)).total_seconds(), 3)
 
@@ -33,7 +33,7 @@ def job(base: str, record: Job, with_status: bool = False) -> dict:
         "created_timestamp": timestamps.seconds(record.created_timestamp),
         "started_timestamp": timestamps.seconds(record.created_timestamp),
         "finished_timestamp": timestamps.seconds(record.finish_timestamp),
-        "duration": _duration(record.created_timestamp, record.finish_timestamp),
+        "duration": duration(record.created_timestamp, record.finish_timestamp),
         "environment": {"name": record.environment},
         "node_count": len(record.nodes),
         "node_states": dict(record.node_states) or None,
@@ -65,6 +65,6 @@ def node(record: JobNode) -> dict:
             "timestamp": timestamps.seconds(record.timestamp),
             "start_timestamp": timestamps.seconds(record.start_timestamp),
             "finish_timestamp": timestamps.seconds(finished),
-            "duration": _duration(record.start_timestamp, finished) if record.start_timestamp else None,
+            "duration": duration(record.start_timestamp, finished) if record.start_timestamp else None,
             "details": dict(record.details),
             "latest-event-id": record.latest_event_id}

@@ -31,8 +31,12 @@ class StoreBusy(StoreUnavailable):
 
 
 class JobStore(Protocol):
-    def create_job(self, job: NewJob) -> Job:
-        """Store a job under the next job number (1, 2, 3, ... without gaps)."""
+    def create_job(self, job: NewJob, record_activity: bool = False) -> Job:
+        """Store a job under the next job number (1, 2, 3, ... without gaps).
+        `record_activity`: also store the activity commits PE records for it
+        (orchestrator/activity.job_commits, one per node), in the same transaction
+        (DynamoDB: up to activity JOB_COMMITS_PER_TRANSACTION nodes, docs/dynamodb.md);
+        their run keys then follow the job's events when commits are listed."""
 
     def get_job(self, number: int) -> Job | None: ...
 

@@ -24,13 +24,13 @@ def test_dynamodb_writer_that_loses_a_race_retries_behind_the_winner(dynamo_stor
     reserve = store._reserve_sequence
     state = {"raced": False}
 
-    def racing_reserve():
+    def racing_reserve(count=1):
         if not state["raced"]:
             state["raced"] = True
             store._reserve_sequence = reserve
             store.add_commit(commit(message="winner"))
             store._reserve_sequence = racing_reserve
-        return reserve()
+        return reserve(count)
 
     store._reserve_sequence = racing_reserve
     loser = store.add_commit(commit(message="loser"))

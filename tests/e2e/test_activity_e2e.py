@@ -91,3 +91,62 @@ def test_a_rejected_commit_is_400_in_json_and_stores_nothing(served, http):
     listing = answer(http.get(f"{served}{API}/v2/events", timeout=10,
                             params={"query": json.dumps([{"subject_id": "nobody"}])}))
     assert listing["pagination"]["total"] == 0
+
+
+def forwarder_get(served, http, **params):
+    """GET /activity-api/v2/events as pe_event_forwarding sends it (pe-clients.md 1.2,
+    1.3): its headers, and the parameters in its order."""
+    response = http.get(f"{served}{API}/v2/events", params=params, timeout=10, headers={
+        "Content-Type": "application/json", "Accept": "*/*", "User-Agent": "Ruby"})
+    return answer(response)
+
+
+def forward_new_commits(served, http, service, index, page_size):
+    """pe_event_forwarding's activity collection (files/api/activity.rb, pe-clients.md
+    1.3): the total from limit=1&offset=0&order=asc, then pages from the stored index
+    until a page is short; returns (commits, new index)."""
+    total = forwarder_get(served, http, service_id=service, limit=1, offset=0,
+                          order="asc")["pagination"]["total"]
+    if total - index <= 0:
+        return [], index
+    commits, offset = [], index
+    while True:
+        page = forwarder_get(served, http, service_id=service, limit=page_size, offset=offset,
+                             order="asc")
+        commits += page["commits"]
+        offset += page_size
+        if len(page["commits"]) != page_size:
+            return commits, page["pagination"]["total"]
+
+
+def test_pe_event_forwarding_collects_the_commits_of_a_job(served, http):
+    """A job created and driven through the orchestrator API reaches pe_event_forwarding's
+    pe-console collection: one commit per node with document 004's run keys, forwarded
+    once; the job's later events change the commits but not the cursor."""
+    nodes = ["fwd-a.example.com", "fwd-b.example.com", "fwd-c.example.com"]
+    _, index = forward_new_commits(served, http, "pe-console", 0, 2)    # first run: the count
+    job = answer(http.post(f"{served}/orchestrator/v1/jobs", timeout=10, json={
+        "type": "deploy", "environment": "production", "owner": {"id": "fwd-owner", "login": "admin"},
+        "description": "forwarded", "nodes": nodes, "options": {}}), 201)["job"]["name"]
+    events_url = f"{served}/orchestrator/v1/jobs/{job}/events"
+    answer(http.post(events_url, timeout=10, json={"events": [
+        {"type": "node_running", "timestamp": "2022-08-08T23:18:47Z", "details": {"node": n}}
+        for n in nodes]}), 201)
+    answer(http.post(events_url, timeout=10, json={"events": [
+        {"type": "node_finished", "timestamp": "2022-08-08T23:18:52Z", "details": {"node": nodes[0]}},
+        {"type": "node_failed", "timestamp": "2022-08-08T23:18:53Z", "details": {"node": nodes[1]}}]}), 201)
+
+    forwarded, new_index = forward_new_commits(served, http, "pe-console", index, 2)
+    assert new_index == index + 3 and isinstance(new_index, int)
+    assert [c["objects"][0]["id"] for c in forwarded] == nodes
+    runs = [c["events"][0] for c in forwarded]
+    assert [r["state"] for r in runs] == ["finished", "failed", "running"]
+    assert runs[0]["duration"] == 5.0 and runs[0]["finish_timestamp"] == "2022-08-08T23:18:52Z"
+    assert "finish_timestamp" not in runs[1] and "duration" not in runs[2]
+    assert runs[0]["message"] == \
+        f'Request "puppet agent" run on "{nodes[0]}" over "pcp" via orchestrator job "{job}"'
+
+    answer(http.post(events_url, timeout=10, json={"events": [
+        {"type": "node_finished", "details": {"node": nodes[2]}},
+        {"type": "job_finished", "details": {}}]}), 201)
+    assert forward_new_commits(served, http, "pe-console", new_index, 2) == ([], new_index)

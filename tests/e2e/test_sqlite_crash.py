@@ -104,8 +104,11 @@ def _stored(http, base: str, jobs: list[str]) -> Counter:
     found = Counter()
     for (certname, _), events in readback.pdb_events_by_report(http, base).items():
         found[("report", certname)] += len(events)
-    for commit in readback.commits(http, base)[0]:
+    for commit in readback.commits(http, base, "faults")[0]:
         found[("commit", commit["subject"]["id"])] += len(commit["events"])
+    # Each job's own pe-console commits (one per node) were acknowledged with the job.
+    for commit in readback.commits(http, base, "pe-console")[0]:
+        found[("job-commit", commit["objects"][0]["id"])] += 1
     for job in jobs:
         for event in readback.job_events(http, base, job):
             found[("job-events", event["message"].rsplit("/", 1)[0])] += 1
@@ -138,7 +141,10 @@ def test_writes_survive_sigkill_whole_or_not_at_all(tmp_path):
         assert stored[write] == EVENTS, write                     # acknowledged: whole
     for write in cut:
         assert stored[write] in (0, EVENTS), write                # cut off: whole or absent
-    assert set(stored) <= set(acked) | set(cut)
+    job_commits = {w: n for w, n in stored.items() if w[0] == "job-commit"}
+    assert job_commits == {("job-commit", node): len(jobs)
+                           for node in payloads.job_payload()["nodes"]}
+    assert set(stored) - set(job_commits) <= set(acked) | set(cut)
     print(f"\n{KILLS} kills: {len(acked)} writes acknowledged, {len(cut)} cut off "
           f"({sum(1 for w in cut if stored[w])} of them stored whole)")
     with closing(sqlite3.connect(database)) as connection:

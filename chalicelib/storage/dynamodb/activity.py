@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, full_filter,
                                record)
 from ...jsontext import JSONText
+from ...orchestrator.activity import current_events
 from ...paging import Page
 from ...query.ast import EVERYTHING, In, Node, Or, all_of, any_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
@@ -72,10 +73,13 @@ def _entity(data: dict) -> Entity:
     return Entity(data["id"], data.get("name"), data.get("type"))
 
 
-def _commit(item: dict) -> Commit:
+def _commit(item: dict, run: tuple | None = None) -> Commit:
+    """`run`: (job state, node record) of a job's commit, whose run keys are shown now."""
+    events = JSONText(item["events"]) if run is None else current_events(
+        json.loads(item["events"]), *run)
     return Commit(service_id=item["service_id"], subject=_entity(json.loads(item["subject"])),
                   objects=tuple(_entity(o) for o in json.loads(item["objects"])),
-                  timestamp=item["timestamp"], events=JSONText(item["events"]),
+                  timestamp=item["timestamp"], events=events,
                   ip_address=item.get("ip_address"), sequence=item["sequence"])
 
 
@@ -111,52 +115,89 @@ class CommitItems:
     def _activity_counter(self, name: str) -> int:
         return counters.read(self.client, self._activity_table, name)
 
-    def _reserve_sequence(self) -> int:
-        return counters.reserve(self.client, self._activity_table, "SEQUENCE", 1)
+    def _commits(self, records: list[dict]) -> list[Commit]:
+        """Commits of a page; job commits (attributes `job`, `node`) with their runs
+        read from the jobs table: one consistent BatchGetItem per 100 keys, none when
+        the page holds no job commit."""
+        runs = {(r["job"], r["node"]) for r in records if "job" in r}
+        if not runs:
+            return [_commit(r) for r in records]
+        found = self._job_runs(runs)
+        return [_commit(r, found.get((r["job"], r["node"]))) if "job" in r else _commit(r)
+                for r in records]
+
+    def _reserve_sequence(self, count: int = 1) -> int:
+        """Reserve `count` sequences; the last one."""
+        return counters.reserve(self.client, self._activity_table, "SEQUENCE", count)
 
     def add_commit(self, new: NewCommit) -> Commit:
-        table = self._activity_table
-        service_counter = "SVC#" + new.service_id
+        (sequence,) = self._add_commits([new])
+        return Commit(**new.__dict__, sequence=sequence)
+
+    def _add_commits(self, commits: list[NewCommit], job_runs=None) -> list[int]:
+        """Store commits of one service in one transaction; their sequences.
+        `job_runs`: the (job, node) of each commit (orchestrator/activity.py)."""
         for _ in attempts():
-            current = self._activity_counter(service_counter)
-            sequence = self._reserve_sequence()     # after reading `current`: see module doc
-            attributes = _commit_attributes(new, sequence)
-            order_key = _padded(sequence)
-            commit_item = to_item({**attributes, "PK": "SVC#" + new.service_id,
-                                   "SK": "SEQ#" + _padded(current + 1),
-                                   "service_seq": current + 1, "order_key": order_key,
-                                   "subject_key": "SUBJ#" + new.subject.id})
-            copies = [f"OBJ#{k}" for k in attributes["object_keys"]] + \
-                     [f"OBJT#{t}" for t in attributes["object_types"]] + ["ALL"]
-            items = [
-                {"Update": {
-                    "TableName": table,
-                    "Key": {"PK": {"S": COUNTER}, "SK": {"S": service_counter}},
-                    "UpdateExpression": "SET #v = :next",
-                    "ConditionExpression": "attribute_not_exists(#v)" if current == 0
-                    else "#v = :current",
-                    "ExpressionAttributeNames": {"#v": "value"},
-                    "ExpressionAttributeValues": {":next": to_value(current + 1),
-                                                  **({} if current == 0 else
-                                                     {":current": to_value(current)})}}},
-                {"Update": {
-                    "TableName": table, "Key": {"PK": {"S": COUNTER}, "SK": {"S": "ALL"}},
-                    "UpdateExpression": "ADD #v :one, #c :one",
-                    "ExpressionAttributeNames": {"#v": "value", "#c": "copies"},
-                    "ExpressionAttributeValues": {":one": to_value(1)}}},
-                {"Put": {"TableName": table, "Item": commit_item,
-                         "ConditionExpression": "attribute_not_exists(PK)"}},
-            ] + [{"Put": {"TableName": table,
-                          "Item": to_item({**attributes, "PK": pk, "SK": order_key,
-                                           "order_key": order_key})}}
-                 for pk in copies]
+            items, sequences = self._commit_transaction(commits, job_runs)
             try:
                 self.client.transact_write_items(TransactItems=items)
             except ClientError as error:
                 if is_retryable_write(error):
                     continue
                 raise
-            return Commit(**new.__dict__, sequence=sequence)
+            return sequences
+
+    def _commit_transaction(self, commits: list[NewCommit], job_runs=None):
+        """(transaction items, sequences) storing `commits` (one service): reads the
+        service counter, then reserves the sequences (in that order: module doc). A
+        caller may add its own items to the transaction; a lost race redoes both."""
+        current = self._activity_counter("SVC#" + commits[0].service_id)
+        last = self._reserve_sequence(len(commits))
+        sequences = list(range(last - len(commits) + 1, last + 1))
+        return self._commit_writes(commits, job_runs, current, sequences), sequences
+
+    def _commit_writes(self, commits: list[NewCommit], job_runs, current: int,
+                       sequences: list[int]) -> list[dict]:
+        """Transaction items: the service counter from `current` to current + len,
+        COUNTER/ALL, and each commit with its copies (service_seq current + 1, ...)."""
+        table, count = self._activity_table, len(commits)
+        service_counter = "SVC#" + commits[0].service_id
+        items = [
+            {"Update": {
+                "TableName": table,
+                "Key": {"PK": {"S": COUNTER}, "SK": {"S": service_counter}},
+                "UpdateExpression": "SET #v = :next",
+                "ConditionExpression": "attribute_not_exists(#v)" if current == 0
+                else "#v = :current",
+                "ExpressionAttributeNames": {"#v": "value"},
+                "ExpressionAttributeValues": {":next": to_value(current + count),
+                                              **({} if current == 0 else
+                                                 {":current": to_value(current)})}}},
+            {"Update": {
+                "TableName": table, "Key": {"PK": {"S": COUNTER}, "SK": {"S": "ALL"}},
+                "UpdateExpression": "ADD #v :n, #c :n",
+                "ExpressionAttributeNames": {"#v": "value", "#c": "copies"},
+                "ExpressionAttributeValues": {":n": to_value(count)}}},
+        ]
+        for index, (new, sequence) in enumerate(zip(commits, sequences)):
+            attributes = _commit_attributes(new, sequence)
+            if job_runs:
+                attributes["job"], attributes["node"] = job_runs[index]
+            order_key = _padded(sequence)
+            service_seq = current + index + 1
+            items.append({"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)",
+                                  "Item": to_item({**attributes, "PK": "SVC#" + new.service_id,
+                                                   "SK": "SEQ#" + _padded(service_seq),
+                                                   "service_seq": service_seq,
+                                                   "order_key": order_key,
+                                                   "subject_key": "SUBJ#" + new.subject.id})}})
+            copies = [f"OBJ#{k}" for k in attributes["object_keys"]] + \
+                     [f"OBJT#{t}" for t in attributes["object_types"]] + ["ALL"]
+            items += [{"Put": {"TableName": table,
+                               "Item": to_item({**attributes, "PK": pk, "SK": order_key,
+                                                "order_key": order_key})}}
+                      for pk in copies]
+        return items
 
     def _services(self) -> list[str]:
         found = []
@@ -195,7 +236,7 @@ class CommitItems:
             total = self._activity_counter("ALL")
         else:
             total = runner.count(query_plan, **options)
-        return Page([_commit(r) for r in records], total, limit, offset)
+        return Page(self._commits(records), total, limit, offset)
 
     def _all_services_page(self, runner: Runner, where: Node, limit: int, offset: int,
                            options: dict) -> Page[Commit] | None:
@@ -212,7 +253,7 @@ class CommitItems:
         # The total is read after the page, so it counts every commit the page shows.
         total = self._activity_counter("ALL") if where == EVERYTHING \
             else runner.count(query_plan, **options)
-        return Page([_commit(r) for r in records], total, limit, offset)
+        return Page(self._commits(records), total, limit, offset)
 
     def _registry_plan(self, where: Node) -> Plan | None:
         """Tables not yet backfilled: every service partition (from the registry),
@@ -300,4 +341,4 @@ class CommitItems:
                                            ":lo": {"S": "SEQ#" + _padded(low)},
                                            ":hi": {"S": "SEQ#" + _padded(high)}})
             items += response.get("Items", [])
-        return Page([_commit(from_item(i)) for i in items], total, limit, offset)
+        return Page(self._commits([from_item(i) for i in items]), total, limit, offset)

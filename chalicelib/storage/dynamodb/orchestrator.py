@@ -14,6 +14,7 @@ from typing import Sequence
 
 from botocore.exceptions import ClientError
 
+from ...orchestrator.activity import job_commits
 from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, ORDER_FIELDS,
                                    StatusEntry, UnknownJob, apply_events)
 from ...jsontext import JSONText
@@ -26,6 +27,11 @@ from .codec import from_item, to_item, to_value
 from .runner import Runner
 
 COUNTER = counters.COUNTER
+# A job's activity commits per transaction: each is 4 items (the commit, its ALL,
+# OBJ#node and OBJT#node copies), beside 2 activity counters and the job's own 2
+# items: 4 + 4 x 24 = 100, DynamoDB's limit.
+JOB_COMMITS_PER_TRANSACTION = 24
+BATCH_GET_KEYS = 100        # BatchGetItem's limit per request
 ID_WIDTH = 12
 SEPARATOR = "\x00"   # sorts below every other character, so "a" < "a!" as in SQL
 
@@ -119,29 +125,44 @@ class JobItems:
     def _counter(self, name: str) -> int:
         return counters.read(self.client, self._jobs_table, name)
 
-    def create_job(self, new: NewJob) -> Job:
+    def create_job(self, new: NewJob, record_activity: bool = False) -> Job:
         # Gap-free numbering: the counter moves only together with the job it numbers.
         for _ in attempts():
             current = self._counter("jobs")
             job = Job.create(current + 1, new)
+            items = [
+                {"Update": {
+                    "TableName": self._jobs_table,
+                    "Key": {"PK": {"S": COUNTER}, "SK": {"S": "jobs"}},
+                    "UpdateExpression": "SET #v = :next",
+                    "ConditionExpression": "attribute_not_exists(#v) OR #v = :current"
+                    if current == 0 else "#v = :current",
+                    "ExpressionAttributeNames": {"#v": "value"},
+                    "ExpressionAttributeValues": {":next": to_value(job.number),
+                                                  ":current": to_value(current)}}},
+                {"Put": {"TableName": self._jobs_table, "Item": _job_item(job),
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+            ]
+            commits = list(job_commits(job.number, new)) if record_activity else []
+            runs = [(job.number, node) for node in new.nodes]
+            if commits:
+                # The first nodes' commits commit with the job (all of them, up to
+                # JOB_COMMITS_PER_TRANSACTION nodes); a lost race redoes both.
+                activity, _ = self._commit_transaction(commits[:JOB_COMMITS_PER_TRANSACTION],
+                                                       runs[:JOB_COMMITS_PER_TRANSACTION])
+                items += activity
             try:
-                self.client.transact_write_items(TransactItems=[
-                    {"Update": {
-                        "TableName": self._jobs_table,
-                        "Key": {"PK": {"S": COUNTER}, "SK": {"S": "jobs"}},
-                        "UpdateExpression": "SET #v = :next",
-                        "ConditionExpression": "attribute_not_exists(#v) OR #v = :current"
-                        if current == 0 else "#v = :current",
-                        "ExpressionAttributeNames": {"#v": "value"},
-                        "ExpressionAttributeValues": {":next": to_value(job.number),
-                                                      ":current": to_value(current)}}},
-                    {"Put": {"TableName": self._jobs_table, "Item": _job_item(job),
-                             "ConditionExpression": "attribute_not_exists(PK)"}},
-                ])
-                return job
+                self.client.transact_write_items(TransactItems=items)
             except ClientError as error:
                 if not is_retryable_write(error):
                     raise
+                continue
+            # Larger jobs: the other nodes' commits follow, whole commits per transaction
+            # (docs/dynamodb.md, "Orchestrator jobs in the activity service").
+            for start in range(JOB_COMMITS_PER_TRANSACTION, len(commits), JOB_COMMITS_PER_TRANSACTION):
+                end = start + JOB_COMMITS_PER_TRANSACTION
+                self._add_commits(commits[start:end], runs[start:end])
+            return job
 
     def get_job(self, number: int) -> Job | None:
         response = self.client.get_item(TableName=self._jobs_table, Key=_job_key(number),
@@ -185,6 +206,28 @@ class JobItems:
                 raise
             return [JobEvent(id=i, job=number, type=e.type, timestamp=e.timestamp,
                              details=e.details, message=e.message) for i, e in stored]
+
+    def _job_runs(self, runs: set[tuple[int, str]]) -> dict[tuple[int, str], tuple]:
+        """(job, node) -> (job state, node record or None while still "new") for the
+        activity commits of job runs (orchestrator/activity.py). Consistent
+        BatchGetItems of the jobs' and nodes' items, 100 keys each."""
+        keys = [_job_key(n) for n in sorted({job for job, _ in runs})] + \
+               [{"PK": {"S": f"JOB#{job}"}, "SK": {"S": f"NODE#{node}"}} for job, node in sorted(runs)]
+        states: dict[int, str] = {}
+        nodes: dict[tuple[int, str], JobNode] = {}
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            request = {self._jobs_table: {"Keys": keys[start:start + BATCH_GET_KEYS],
+                                          "ConsistentRead": True}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._jobs_table, []):
+                    record = from_item(item)
+                    if record["SK"] == "JOB":
+                        states[record["number"]] = record["state"]
+                    else:
+                        nodes[(int(record["PK"][len("JOB#"):]), record["name"])] = _node(record)
+                request = response.get("UnprocessedKeys") or None
+        return {run: (states[run[0]], nodes.get(run)) for run in runs if run[0] in states}
 
     def _reserve_event_ids(self, count: int) -> int:
         return counters.reserve(self.client, self._jobs_table, "events", count)

@@ -12,6 +12,8 @@ import json
 from functools import lru_cache
 
 from ...activity.model import Commit, Entity, NewCommit, full_filter, object_key, record
+from ...orchestrator.activity import current_events
+from ...orchestrator.model import JobNode
 from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
@@ -46,6 +48,14 @@ CREATE TABLE IF NOT EXISTS activity_objects (
 CREATE INDEX IF NOT EXISTS activity_objects_by_key ON activity_objects (object_key, sequence);
 CREATE INDEX IF NOT EXISTS activity_objects_by_type ON activity_objects (object_type, sequence);
 
+-- A commit the orchestrator recorded for one node of a job (orchestrator/activity.py):
+-- its run keys are read from that node's record when the commit is listed.
+CREATE TABLE IF NOT EXISTS activity_job_runs (
+    sequence INTEGER PRIMARY KEY REFERENCES activity_commits (sequence),
+    job INTEGER NOT NULL REFERENCES jobs (number),
+    node TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS activity_totals (
     scope TEXT PRIMARY KEY,         -- "all" or "service:<id>"
     total INTEGER NOT NULL
@@ -79,11 +89,32 @@ def _objects(text: str) -> tuple[Entity, ...]:
     return tuple(_entity(o) for o in loads(text))
 
 
-def _commits(rows: list[tuple]) -> list[Commit]:
-    # One comprehension, the fields in Commit's order (see new_record).
+def _commits(rows: list[tuple], runs: dict[int, tuple]) -> list[Commit]:
+    # One comprehension, the fields in Commit's order (see new_record). A job's commit
+    # (in `runs`: sequence -> job state, node state, start, finish) shows its run now.
     return [new_record(Commit, (service_id, _subject(subject), _objects(objects), timestamp,
-                             JSONText(events), ip_address, sequence))
+                             _run_events(events, runs[sequence]) if sequence in runs
+                             else JSONText(events), ip_address, sequence))
             for sequence, service_id, subject, objects, ip_address, timestamp, events in rows]
+
+
+def _run_events(events: str, run: tuple) -> list[dict]:
+    job_state, node_state, start, finish = run
+    node = JobNode("", node_state or "new", start_timestamp=start, finish_timestamp=finish)
+    return current_events(loads(events), job_state, node)
+
+
+def _runs(db, sequences: list[int]) -> dict[int, tuple]:
+    """The job and node states behind the job commits among `sequences`."""
+    if not sequences:
+        return {}
+    rows = db.conn.execute(
+        "SELECT r.sequence, j.state, n.state, n.start_timestamp, n.finish_timestamp "
+        "FROM activity_job_runs AS r JOIN jobs AS j ON j.number = r.job "
+        "LEFT JOIN job_nodes AS n ON n.job = r.job AND n.name = r.node "
+        # One parameter whatever the page size (EVENTS_MAX_PAGE_LIMIT): no variable limit.
+        "WHERE r.sequence IN (SELECT value FROM json_each(?))", (json.dumps(sequences),))
+    return {sequence: run for sequence, *run in rows}
 
 
 def _bump(db, scope: str) -> None:
@@ -95,21 +126,30 @@ class CommitTables:
     """The activity part of the SQLite adapter (mixed into SqliteStorage)."""
 
     def add_commit(self, new: NewCommit) -> Commit:
-        fields = record(new, sequence=0)
         with self.write() as db:
-            cursor = db.conn.execute(
-                "INSERT INTO activity_commits (service_id, subject_id, subject_type, subject, "
-                "objects, ip_address, timestamp, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (new.service_id, new.subject.id, fields["subject_type"],
-                 json.dumps(new.subject.__dict__), json.dumps([o.__dict__ for o in new.objects]),
-                 new.ip_address, new.timestamp, json.dumps(list(new.events))))
-            sequence = cursor.lastrowid
-            db.conn.executemany(
-                "INSERT INTO activity_objects (sequence, object_type, object_key) VALUES (?, ?, ?)",
-                sorted({(sequence, o.type, object_key(o.type, o.id)) for o in new.objects}))
-            _bump(db, "all")
-            _bump(db, "service:" + new.service_id)
+            sequence = self._insert_commit(db, new)
         return Commit(**new.__dict__, sequence=sequence)
+
+    def _insert_commit(self, db, new: NewCommit, job_run: tuple[int, str] | None = None) -> int:
+        """Store a commit inside the caller's write transaction; its sequence.
+        `job_run`: the (job number, node) whose run the commit records."""
+        fields = record(new, sequence=0)
+        cursor = db.conn.execute(
+            "INSERT INTO activity_commits (service_id, subject_id, subject_type, subject, "
+            "objects, ip_address, timestamp, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (new.service_id, new.subject.id, fields["subject_type"],
+             json.dumps(new.subject.__dict__), json.dumps([o.__dict__ for o in new.objects]),
+             new.ip_address, new.timestamp, json.dumps(list(new.events))))
+        sequence = cursor.lastrowid
+        db.conn.executemany(
+            "INSERT INTO activity_objects (sequence, object_type, object_key) VALUES (?, ?, ?)",
+            sorted({(sequence, o.type, object_key(o.type, o.id)) for o in new.objects}))
+        _bump(db, "all")
+        _bump(db, "service:" + new.service_id)
+        if job_run:
+            db.conn.execute("INSERT INTO activity_job_runs (sequence, job, node) VALUES (?, ?, ?)",
+                            (sequence, *job_run))
+        return sequence
 
     def list_commits(self, service_id: str | None, where: Node, order: str,
                      limit: int, offset: int) -> Page[Commit]:
@@ -137,4 +177,5 @@ class CommitTables:
                 total = db.conn.execute(
                     f"SELECT COUNT(*) FROM activity_commits AS c WHERE {clause}",
                     params).fetchone()[0]
-        return Page(_commits(rows), total, limit, offset)
+            runs = _runs(db, [row[0] for row in rows])
+        return Page(_commits(rows, runs), total, limit, offset)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
+from ...orchestrator.activity import job_commits
 from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, ORDER_FIELDS,
                                    StatusEntry, UnknownJob, apply_events)
 from ...paging import Page
@@ -131,7 +132,7 @@ def _events(rows: list[tuple]) -> list[JobEvent]:
 class JobTables:
     """The orchestrator part of the SQLite adapter (mixed into SqliteStorage)."""
 
-    def create_job(self, new: NewJob) -> Job:
+    def create_job(self, new: NewJob, record_activity: bool = False) -> Job:
         with self.write() as db:
             conn = db.conn
             (number,) = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM jobs").fetchone()
@@ -139,6 +140,9 @@ class JobTables:
             conn.execute(INSERT_JOB, _job_row(job))
             conn.executemany("INSERT INTO job_nodes (job, name, state, details) VALUES (?, ?, 'new', '{}')",
                              [(number, name) for name in new.nodes])
+            if record_activity:     # in the job's transaction: both or neither
+                for name, commit in zip(new.nodes, job_commits(number, new)):
+                    self._insert_commit(db, commit, job_run=(number, name))
         return job
 
     def get_job(self, number: int) -> Job | None:
