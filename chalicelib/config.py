@@ -29,6 +29,13 @@ class Settings:
     max_page_limit: int          # `limit` of PuppetDB and activity listings
     max_regex_length: int        # a `~` pattern (RE2: linear time in pattern x input)
     max_header_bytes: int        # names + values of every request header
+    # Query cost (docs/security.md, "Query cost"): static caps on the parsed query,
+    # each a 400, and a per-request budget on the read, a 503.
+    max_query_terms: int         # tests in a query; an `in` counts one per value
+    max_query_width: int         # terms of one and/or, values of one `in`
+    max_query_regexes: int       # `~` tests in a query
+    query_deadline_ms: int       # SQLite: a request's reads stop after this (0 = none)
+    max_items_read: int          # DynamoDB: items a request's reads may read (0 = no cap)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -49,6 +56,11 @@ class Settings:
             max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
             max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
             max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
+            max_query_terms=int(env.get("EVENTS_MAX_QUERY_TERMS", "256")),
+            max_query_width=int(env.get("EVENTS_MAX_QUERY_WIDTH", "100")),
+            max_query_regexes=int(env.get("EVENTS_MAX_QUERY_REGEXES", "8")),
+            query_deadline_ms=int(env.get("EVENTS_QUERY_DEADLINE_MS", "10000")),
+            max_items_read=int(env.get("EVENTS_MAX_ITEMS_READ", "100000")),
         )
 
 

@@ -16,7 +16,7 @@ from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
 from ...jsontext import JSONText, loads
-from .connection import new_record
+from .connection import bounded_read, new_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity_commits (
@@ -111,6 +111,7 @@ class CommitTables:
             _bump(db, "service:" + new.service_id)
         return Commit(**new.__dict__, sequence=sequence)
 
+    @bounded_read
     def list_commits(self, service_id: str | None, where: Node, order: str,
                      limit: int, offset: int) -> Page[Commit]:
         clause, params = sql.where(full_filter(service_id, where), COLUMNS)
