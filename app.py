@@ -6,6 +6,7 @@ from chalicelib.activity.routes import blueprint as activity
 from chalicelib.auth.middleware import authenticate
 from chalicelib.errors import render_errors
 from chalicelib.openapi import blueprint as api_description
+from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 from chalicelib.puppetdb.v4routes import blueprint as puppetdb_v4
@@ -20,6 +21,8 @@ app.register_middleware(render_errors, "http")
 # authentication first, so an unauthenticated request learns nothing more.
 app.register_middleware(authenticate, "http")
 app.register_middleware(limits.enforce, "http")
+# Innermost: a request's read budget (deadline, items read) starts with its route.
+app.register_middleware(budget.request_budget, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
 app.register_blueprint(puppetdb_v4)

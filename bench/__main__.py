@@ -18,7 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import dynamo, load, mix, server
+from . import cost, dynamo, load, mix, server
 
 ROOT = Path(__file__).parents[1]
 RESULTS = Path(__file__).parent / "results"
@@ -163,6 +163,9 @@ def sqlite_figures(results: dict, s: dict, http: bool) -> None:
         raw.close()
         step("full mix in process")
         results["in process"] = mix.in_process(store, path, cases, s["repeat"])
+        step("cost cases (issue 20) in process, default limits")
+        certname = raw_certname(path)
+        results["cost cases"] = {"events": s["pdb"][-1], "rows": cost.run(store, certname)}
         store.close()
         if http:
             step("full mix over HTTP (chalice local)")
@@ -173,6 +176,14 @@ def sqlite_figures(results: dict, s: dict, http: bool) -> None:
                     results["ingest over HTTP"] = load.report_ingest_http(new_session, base, s["ingest"][1])
                 except Exception as error:
                     results["ingest over HTTP"] = {"error": str(error)}
+
+
+def raw_certname(path: str) -> str:
+    raw = sqlite3.connect(path)
+    try:
+        return raw.execute("SELECT certname FROM pdb_reports LIMIT 1").fetchone()[0]
+    finally:
+        raw.close()
 
 
 def dynamodb_figures(results: dict, s: dict) -> None:
@@ -203,6 +214,10 @@ def render(results: dict) -> str:
             [{"data set": k, "figures": json.dumps(v)} for k, v in results["bulk load"].items()]) + "\n")
     if "in process" in results:
         parts.append("## Query mix in process vs the raw-sqlite3 floor\n\n" + table(results["in process"]) + "\n")
+    if "cost cases" in results:
+        parts.append(f"## Cost cases (issue 20) at {results['cost cases']['events']} events, "
+                     "default limits, in process through the app\n\n"
+                     + table(results["cost cases"]["rows"]) + "\n")
     if "over HTTP" in results:
         parts.append("## Query mix over HTTP (chalice local)\n\n" + table(results["over HTTP"]) + "\n")
     if "growth" in results:

@@ -37,6 +37,13 @@ class Settings:
     max_job_message_bytes: int   # an orchestrator event's message, UTF-8 bytes (413)
     max_job_details_bytes: int   # an orchestrator event's details, as JSON text bytes (413)
     max_future_seconds: int      # how far a report's producer timestamp may pass receipt (400)
+    # Query cost (docs/security.md, "Query cost"): static caps on the parsed query,
+    # each a 400, and a per-request budget on the read, a 503.
+    max_query_terms: int         # tests in a query; an `in` counts one per value
+    max_query_width: int         # terms of one and/or, values of one `in`
+    max_query_regexes: int       # `~` tests in a query
+    query_deadline_ms: int       # SQLite: a request's reads stop after this (0 = none)
+    max_items_read: int          # DynamoDB: items a request's reads may read (0 = no cap)
     # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
     record_job_activity: bool = True
 
@@ -65,6 +72,11 @@ class Settings:
             max_job_message_bytes=int(env.get("EVENTS_MAX_JOB_MESSAGE_BYTES", "2048")),
             max_job_details_bytes=int(env.get("EVENTS_MAX_JOB_DETAILS_BYTES", "2048")),
             max_future_seconds=int(env.get("EVENTS_MAX_FUTURE_SECONDS", "3600")),
+            max_query_terms=int(env.get("EVENTS_MAX_QUERY_TERMS", "256")),
+            max_query_width=int(env.get("EVENTS_MAX_QUERY_WIDTH", "100")),
+            max_query_regexes=int(env.get("EVENTS_MAX_QUERY_REGEXES", "8")),
+            query_deadline_ms=int(env.get("EVENTS_QUERY_DEADLINE_MS", "10000")),
+            max_items_read=int(env.get("EVENTS_MAX_ITEMS_READ", "100000")),
             record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
         )
 

@@ -14,7 +14,7 @@ import logging
 from chalice import Response
 from chalice.app import ChaliceUnhandledError
 
-from .storage.base import StoreUnavailable
+from .storage.base import QueryTooExpensive, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,16 @@ def render(path: str, error: ApiError) -> Response:
 
 def render_errors(event, get_response):
     """Chalice HTTP middleware: ApiError -> the API's error body; StoreUnavailable
-    -> 503 with Retry-After (nothing of the request was stored); Chalice's own
-    500 body -> the API's format (the traceback is already logged by Chalice)."""
+    -> 503 with Retry-After (nothing of the request was stored); QueryTooExpensive
+    -> 503 naming the exceeded budget (no Retry-After: the same query costs the
+    same); Chalice's own 500 body -> the API's format (the traceback is already
+    logged by Chalice)."""
     try:
         response = get_response(event)
     except ApiError as error:
         return render(event.path, error)
+    except QueryTooExpensive as error:
+        return render(event.path, ApiError(503, "query-too-expensive", str(error)))
     except StoreUnavailable as error:
         # Logged without the request: the cause (throttling, contention, an outage) is enough.
         log.warning("store unavailable on %s: %s", event.path, error)

@@ -7,7 +7,9 @@ is stored (values and reasons: docs/security.md, "Limits"; settings: config.py).
   the gzip stream (garbage, a second member) are refused (400);
 - `loads`: JSON refused when longer or more deeply nested than allowed, checked
   on the text BEFORE parsing, because json.loads and the recursive code after it
-  raise RecursionError (a 500) on deep nesting.
+  raise RecursionError (a 500) on deep nesting;
+- `query_value`: the same size and depth limits on a query already parsed from a
+  body (v4 POST), so a POST is held to what a GET's query string is.
 """
 from __future__ import annotations
 
@@ -78,6 +80,24 @@ def query_json(text: str, name: str) -> object:
     config = settings()
     return loads(text, max_depth=config.max_query_depth, max_bytes=config.max_query_bytes,
                  what=f"The '{name}' parameter")
+
+
+def query_value(value: object, name: str) -> object:
+    """A query parameter that arrived already parsed (a v4 POST body's `query`,
+    `counts_filter`, `order_by`), held to the limits of query_json as if it had come
+    as text: its compact JSON text is measured. `value` comes from body_json, so it
+    is at most EVENTS_MAX_JSON_DEPTH deep and json.dumps cannot recurse too far."""
+    if isinstance(value, str):
+        return query_json(value, name)
+    config = settings()
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", "surrogatepass")
+    what = f"The '{name}' parameter"
+    if len(text) > config.max_query_bytes:
+        raise TooComplex(f"{what} is longer than {config.max_query_bytes} bytes")
+    if depth(text) > config.max_query_depth:
+        raise TooComplex(f"{what} is nested more than {config.max_query_depth} levels deep")
+    return value
 
 
 def inflate(raw: bytes | None, encoding: str | None) -> bytes:

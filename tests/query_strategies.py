@@ -56,3 +56,44 @@ activity_queries = st.one_of(
     json_values,
     st.lists(activity_items, max_size=4),
     st.builds(lambda items: {"query": items}, st.lists(activity_items, max_size=3)))
+
+# ---------------------------------------------------------------- wide and deep queries
+# Issue 20 (query cost): shapes around the cost caps (query/cost.py: width 100, depth 32,
+# regexes 8) built from leaves that parse, so they reach the cost check and the store.
+# Fields and operators valid in both PuppetDB dialects (1.4 and v4 spell these alike).
+WIDTHS = st.integers(min_value=0, max_value=130) | st.sampled_from((99, 100, 101))
+cheap_leaves = st.one_of(
+    st.builds(lambda n: ["=", "line", n], st.integers(0, 200)),
+    st.builds(lambda name: ["=", "certname", name], st.sampled_from(WORDS)),
+    st.builds(lambda pattern: ["~", "certname", pattern], st.sampled_from(("^a", "b$", "x", ".*"))))
+
+
+def _wide(leaf):
+    return WIDTHS.flatmap(lambda n: st.lists(leaf, min_size=n, max_size=n))
+
+
+def _nested(depth: int, operators: list, leaf: list) -> list:
+    term = leaf
+    for level in range(depth):
+        operator = operators[level % len(operators)]
+        term = ["not", term] if operator == "not" else [operator, ["=", "line", level], term]
+    return term
+
+
+# Alternations: SQLite's parser stack once overflowed on "and"/"or" and "not"/"and" ones.
+ALTERNATIONS = (("and", "or"), ("not", "and"), ("not", "or"), ("or", "not", "and"), ("not",))
+deep_queries = st.builds(_nested, st.integers(24, 40), st.sampled_from(ALTERNATIONS),
+                         cheap_leaves)
+wide_puppetdb_queries = st.one_of(
+    st.builds(lambda op, terms: [op, *terms], st.sampled_from(("or", "and")), _wide(cheap_leaves)),
+    st.builds(lambda values: ["in", "line", ["array", values]], _wide(st.integers(0, 200))),
+    st.builds(lambda n: ["or", *[["~", "message", "e" * (i + 1)] for i in range(n)]],
+              st.integers(0, 12)),
+    deep_queries)
+
+# Activity: v1 comma lists of ids, and v2 query-item arrays, around the width cap.
+wide_id_lists = _wide(st.integers(0, 10 ** 6).map(str)).map(",".join)
+wide_activity_queries = _wide(st.one_of(
+    st.builds(lambda i: {"object_type": "node_groups", "object_id": i}, st.sampled_from(WORDS)),
+    st.builds(lambda i: {"subject_id": i}, st.sampled_from(WORDS)),
+    st.builds(lambda ip: {"ip_address": ip}, st.sampled_from(("10.", "192.168.", "::1")))))

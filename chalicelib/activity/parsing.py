@@ -10,6 +10,7 @@ from typing import Callable
 from .. import limits, paging, timestamps
 from ..config import settings
 from ..errors import ApiError
+from ..query import cost
 from ..query.ast import Compare, Contains, EVERYTHING, In, Node, all_of, any_of
 from .model import (MAX_OBJECTS_PER_COMMIT, OBJECT_TYPES, SUBJECT_TYPES, Entity, NewCommit,
                     object_key)
@@ -85,14 +86,15 @@ def v1_listing(param, param_list, *, csv: bool = False) -> Listing:
     if subject_ids:
         if subject_type is None:
             raise _missing("subject_type", "'subject_id' requires 'subject_type'")
-        terms.append(_one_of("subject_id", subject_ids))
+        terms.append(_within_cost("subject_id", _one_of("subject_id", subject_ids)))
     object_type, object_ids = param("object_type"), param_list("object_id")
     if object_type is not None:
         _choice("object_type", object_type, OBJECT_TYPES)
         if object_ids:
             # Several keys: an Or of equalities (each a keyed read on DynamoDB).
-            terms.append(any_of(*(Compare("object_keys", "=", object_key(object_type, i))
-                                  for i in dict.fromkeys(object_ids))))
+            terms.append(_within_cost("object_id", any_of(
+                *(Compare("object_keys", "=", object_key(object_type, i))
+                  for i in dict.fromkeys(object_ids)))))
         else:
             terms.append(Compare("object_types", "=", object_type))
     elif object_ids:
@@ -100,7 +102,18 @@ def v1_listing(param, param_list, *, csv: bool = False) -> Listing:
     after = param("after_service_commit_time")
     if after is not None:
         terms.append(Compare("timestamp", ">", _timestamp("after_service_commit_time", after)))
-    return Listing(service_id, all_of(*terms) if terms else EVERYTHING, order, limit, offset)
+    where = _within_cost(None, all_of(*terms)) if terms else EVERYTHING
+    return Listing(service_id, where, order, limit, offset)
+
+
+def _within_cost(parameter: str | None, node: Node) -> Node:
+    """`node` held to the query cost caps (query/cost.py), else a 400 naming the
+    parameter (v1: each id list, then the whole filter with no one parameter to
+    name; v2: `query`)."""
+    try:
+        return cost.check(node)
+    except cost.TooCostly as error:
+        raise invalid(parameter, None, str(error)) from None
 
 
 def _one_of(name: str, values: list[str]) -> Node:
@@ -117,7 +130,8 @@ def v2_listing(param, *, csv: bool = False) -> Listing:
     if alternatives:
         terms.append(any_of(*alternatives))
     terms.extend(ranges)
-    return Listing(service_id, all_of(*terms) if terms else EVERYTHING, order, limit, offset)
+    where = _within_cost("query", all_of(*terms)) if terms else EVERYTHING
+    return Listing(service_id, where, order, limit, offset)
 
 
 def _query_items(raw: str | None) -> tuple[list[Node], list[Node]]:

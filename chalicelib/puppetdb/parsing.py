@@ -112,14 +112,12 @@ def order_by(raw: object, name: str, columns, supported: str) -> tuple[tuple[str
     `columns` in that API's wording."""
     if raw is None:
         return ()
-    terms = raw
-    if isinstance(raw, str):
-        try:
-            terms = limits.query_json(raw, name)
-        except limits.TooComplex as error:
-            raise bad_request(str(error)) from None
-        except ValueError:
-            terms = None
+    try:
+        terms = limits.query_value(raw, name)      # text, or a v4 POST body's value
+    except limits.TooComplex as error:
+        raise bad_request(str(error)) from None
+    except ValueError:
+        terms = None
     if not isinstance(terms, list):
         raise bad_request(f"Illegal value '{_shown(raw)}' for :{name}; expected an array of maps.")
     order = []

@@ -7,7 +7,7 @@ from typing import Callable
 
 from .. import limits, timestamps
 from ..config import settings
-from ..query import regex
+from ..query import cost, regex
 from ..query.ast import And, Compare, Match, Node, Not, Or
 from .model import canonical_json
 
@@ -47,7 +47,15 @@ def parse_text(text: str) -> Node:
 
 
 def parse(term: object, depth: int = 0) -> Node:
-    return parse_tree(term, _leaf_term, depth)
+    return within_cost(parse_tree(term, _leaf_term, depth))
+
+
+def within_cost(node: Node) -> Node:
+    """The parsed query, held to the cost caps (query/cost.py) as PuppetDB's 400."""
+    try:
+        return cost.check(node)
+    except cost.TooCostly as error:
+        raise QueryError(str(error)) from None
 
 
 def parse_tree(term: object, leaf: Callable[[object, list, list], Node], depth: int = 0) -> Node:

@@ -86,10 +86,16 @@ def parse(params: dict, accept: str | None, entity: Entity, allowed: set[str], *
         summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter)
 
 
-def _query(raw: object, entity: Entity) -> Node:
+def _query(raw: object, entity: Entity, name: str = "query") -> Node:
+    """`raw`: text (a URL parameter, or a string in a POST body) or a POST body's
+    parsed value; both held to the same size, depth and cost limits."""
     if isinstance(raw, str):
-        return v4query.parse_text(raw, entity)
-    return v4query.parse(raw, entity)
+        return v4query.parse_text(raw, entity, name)
+    try:
+        term = limits.query_value(raw, name)
+    except limits.TooComplex as error:
+        raise QueryError(str(error)) from None
+    return v4query.parse(term, entity)
 
 
 def _text(raw: object) -> str:
@@ -136,7 +142,7 @@ def _counting(params: dict):
     counts_filter = None
     if params.get("counts_filter") is not None:
         try:
-            counts_filter = _query(params["counts_filter"], COUNTS)
+            counts_filter = _query(params["counts_filter"], COUNTS, "counts_filter")
         except QueryError as error:
             raise bad_request(str(error)) from None
     return summarize_by, count_by, counts_filter

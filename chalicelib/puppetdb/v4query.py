@@ -12,7 +12,7 @@ from .. import limits, timestamps
 from ..query import regex
 from ..query.ast import Compare, In, IsNull, Match, Node
 from .model import canonical_json
-from .query import QueryError, parse_tree
+from .query import QueryError, parse_tree, within_cost
 from .v4fields import Entity, Field
 
 INEQUALITIES = (">", ">=", "<", "<=")
@@ -20,9 +20,9 @@ BINARY = ("=", "~") + INEQUALITIES
 ORDERED_TYPES = ("numeric", "timestamp")
 
 
-def parse_text(text: str, entity: Entity) -> Node:
+def parse_text(text: str, entity: Entity, name: str = "query") -> Node:
     try:
-        term = limits.query_json(text, "query")
+        term = limits.query_json(text, name)
     except limits.TooComplex as error:
         raise QueryError(str(error)) from None
     except ValueError as error:
@@ -31,7 +31,7 @@ def parse_text(text: str, entity: Entity) -> Node:
 
 
 def parse(term: object, entity: Entity) -> Node:
-    return parse_tree(term, partial(_leaf, entity=entity))
+    return within_cost(parse_tree(term, partial(_leaf, entity=entity)))
 
 
 def _leaf(operator: object, arguments: list, term: list, entity: Entity) -> Node:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import re2
 
-MAX_PATTERN_LENGTH = 1024       # the default of config's max_regex_length
+from ..config import settings
 
 _OPTIONS = re2.Options()
 _OPTIONS.max_mem = 8 << 20       # a bound on compiled size: huge repetitions fail to compile
@@ -37,8 +37,12 @@ def search(pattern: str, value: object) -> bool:
     return compile_pattern(pattern).search(str(value)) is not None
 
 
-def validate(pattern: str, max_length: int = MAX_PATTERN_LENGTH) -> str:
-    """The pattern of a user's query, checked once: length first, then syntax."""
+def validate(pattern: str, max_length: int | None = None) -> str:
+    """The pattern of a user's query, checked once: length first, then syntax.
+    `max_length` defaults to EVENTS_MAX_REGEX_LENGTH, so every dialect that calls
+    this honours the setting."""
+    if max_length is None:
+        max_length = settings().max_regex_length
     if len(pattern) > max_length:
         raise InvalidRegex(f"regular expression longer than {max_length} characters")
     compile_pattern(pattern)

@@ -25,6 +25,9 @@ class Column:
     link: tuple[str, str] | None = None
 
 
+CHAIN = 64       # parts of one flat AND/OR chain (see _chain)
+
+
 def column(spec: str | Column) -> Column:
     return spec if isinstance(spec, Column) else Column(spec)
 
@@ -39,8 +42,15 @@ def _compile(node: Node, columns, params: list) -> str:
         if not node.terms:
             return "1" if isinstance(node, And) else "0"
         joiner = " AND " if isinstance(node, And) else " OR "
-        return "(" + joiner.join(_compile(t, columns, params) for t in node.terms) + ")"
+        terms = node.terms if isinstance(node, And) else _equalities_as_in(node.terms)
+        # Nested terms first: SQLite's parser reduces a chain as it reads it, so what
+        # stays on its stack (100 entries) is the nesting before a term, and nested
+        # terms last overflowed it ("parser stack overflow") at about 25 levels.
+        ordered = sorted(terms, key=lambda t: not isinstance(t, (And, Or, Not)))
+        return _chain([_compile(t, columns, params) for t in ordered], joiner)
     if isinstance(node, Not):
+        if isinstance(node.term, Not):      # two-valued logic: NOT NOT x is x
+            return _compile(node.term.term, columns, params)
         return "(NOT " + _compile(node.term, columns, params) + ")"
     col = column(columns[node.field])
     if isinstance(node, IsNull):
@@ -55,6 +65,37 @@ def _compile(node: Node, columns, params: list) -> str:
         return (f"({col.expression} IS NOT NULL AND EXISTS "
                 f"(SELECT 1 FROM json_each({col.expression}) AS je WHERE {test}))")
     return f"({col.expression} IS NOT NULL AND {_scalar_test(node, col.expression, params)})"
+
+
+def _chain(parts: list[str], joiner: str) -> str:
+    """Parts joined by AND/OR. `a OR b OR c` is a left-deep tree in SQLite, whose
+    depth limit is 1000 ("Expression tree is too large"): a long list becomes a tree
+    of chains of at most CHAIN parts, so depth grows with CHAIN x log(n), not n."""
+    if len(parts) > CHAIN:
+        parts = [_chain(parts[i:i + CHAIN], joiner) for i in range(0, len(parts), CHAIN)]
+        return _chain(parts, joiner)
+    return "(" + joiner.join(parts) + ")"
+
+
+def _equalities_as_in(terms: tuple[Node, ...]) -> list[Node]:
+    """The terms of an `or`, with its equalities on one field as one `In` (at the
+    first one's place): a flat list that adds no depth, and one index probe (the
+    activity v1 id lists and `["or", ["=", f, a], ["=", f, b], ...]`). Equal in
+    meaning: `In` holds when `=` holds for one of its values, on every kind of column."""
+    by_field: dict[str, list] = {}
+    for term in terms:
+        if isinstance(term, Compare) and term.op == "=":
+            by_field.setdefault(term.field, []).append(term.value)
+    merged: list[Node] = []
+    for term in terms:
+        equality = isinstance(term, Compare) and term.op == "="
+        if equality and len(by_field.get(term.field, ())) > 1:
+            merged.append(In(term.field, tuple(by_field.pop(term.field))))
+        elif equality and term.field not in by_field:
+            continue            # already in that field's In
+        else:
+            merged.append(term)
+    return merged
 
 
 def _scalar_test(node: Node, expression: str, params: list) -> str:

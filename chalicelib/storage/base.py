@@ -30,6 +30,12 @@ class StoreBusy(StoreUnavailable):
     """Contention outlasted the retry budget; the request may be retried."""
 
 
+class QueryTooExpensive(ChaliceUnhandledError):
+    """A read went past the request's budget (query/budget.py: SQLite's deadline,
+    DynamoDB's items read); nothing was answered. Retrying the same query costs
+    the same, so the API answers 503 without Retry-After."""
+
+
 class JobStore(Protocol):
     def create_job(self, job: NewJob, record_activity: bool = False) -> Job:
         """Store a job under the next job number (1, 2, 3, ... without gaps).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from typing import Callable, Iterator, Mapping
 
-from ...query import evaluate
+from ...query import budget, evaluate
 from ...query.ast import Node
 from ...query.dynamodb import KeyQuery, Plan, compile_filter
 from .codec import from_item
@@ -29,12 +29,17 @@ class Runner:
         return arguments
 
     def _pages(self, arguments: dict, scan: bool) -> Iterator[dict]:
-        """Requests by `arguments` (the caller may change `Limit` between pages)."""
+        """Requests by `arguments` (the caller may change `Limit` between pages).
+        Every page's items read are charged to the request's budget (query/budget.py),
+        which stops the read with QueryTooExpensive past EVENTS_MAX_ITEMS_READ."""
         operation = self.client.scan if scan else self.client.query
         arguments["TableName"] = self.table
+        allowance = budget.current()
         while True:
             response = operation(**arguments)
             self.reads += response.get("ScannedCount", 0)
+            if allowance is not None:
+                allowance.charge(response.get("ScannedCount", 0))
             yield response
             if "LastEvaluatedKey" not in response:
                 return

@@ -18,7 +18,7 @@ from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
 from ...jsontext import JSONText, loads
-from .connection import new_record
+from .connection import bounded_read, new_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity_commits (
@@ -151,6 +151,7 @@ class CommitTables:
                             (sequence, *job_run))
         return sequence
 
+    @bounded_read
     def list_commits(self, service_id: str | None, where: Node, order: str,
                      limit: int, offset: int) -> Page[Commit]:
         clause, params = sql.where(full_filter(service_id, where), COLUMNS)

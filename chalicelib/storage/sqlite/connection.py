@@ -6,6 +6,7 @@ lock upgrade; reads that need a consistent snapshot use `BEGIN`.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -14,11 +15,14 @@ from typing import Iterator
 
 import sqlite_utils
 
-from ...query import regex
+from ...query import budget, regex
 from ..base import StoreBusy
 
 BUSY_TIMEOUT_SECONDS = 30
 BULK_CACHE_KIB = -65536      # PRAGMA cache_size: negative = KiB (64 MB)
+# SQLite VM instructions between two deadline checks: a Python call per ~10k
+# instructions costs nothing measurable, and a check comes every few milliseconds.
+PROGRESS_STEPS = 10_000
 
 
 # A NamedTuple record from its fields in order, as its `_make` does but without a
@@ -115,8 +119,38 @@ class Connections:
             if db.conn.in_transaction:
                 db.conn.execute("COMMIT")
 
+    @contextmanager
+    def bounded(self) -> Iterator[None]:
+        """The reads inside stop at the request's deadline (query/budget.py): a
+        progress handler interrupts the running statement, which raises
+        QueryTooExpensive. Only reads are armed: a write is never cut halfway
+        by a clock (its cost is bounded by the write caps)."""
+        allowance = budget.current()
+        if allowance is None or allowance.deadline is None:
+            yield
+            return
+        conn = self.db().conn
+        conn.set_progress_handler(allowance.expired, PROGRESS_STEPS)
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if str(error) == "interrupted" and allowance.expired():
+                raise allowance.too_slow() from None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
             db.conn.close()
             self._local.db = None
+
+
+def bounded_read(method):
+    """A storage method whose reads stop at the request's deadline (Connections.bounded)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.bounded():
+            return method(self, *args, **kwargs)
+    return wrapper

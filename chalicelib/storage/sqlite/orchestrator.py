@@ -11,7 +11,7 @@ from ...paging import Page
 from ...query import sql
 from ...query.ast import Node
 from ...jsontext import JSONText, loads, loads_own
-from .connection import new_record
+from .connection import bounded_read, new_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -149,6 +149,7 @@ class JobTables:
         row = self.db().conn.execute(SELECT_JOB + " WHERE number = ?", (number,)).fetchone()
         return _job(row) if row else None
 
+    @bounded_read
     def list_jobs(self, where: Node, order_by: str, order: str,
                   limit: int, offset: int) -> Page[Job]:
         clause, params = sql.where(where, COLUMNS)

@@ -7,6 +7,7 @@ from ...paging import Page
 from ...puppetdb.model import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS, Report
 from ...query import sql
 from ...query.ast import And, Match, Node, Not, Or
+from .connection import bounded_read
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pdb_reports (
@@ -145,6 +146,7 @@ class PuppetdbTables:
                 [report.certname, report.hash, report.latest_key])
         return True
 
+    @bounded_read
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(_regex_on_certnames(where), COLUMNS)
@@ -153,6 +155,7 @@ class PuppetdbTables:
                                  offset, limit, with_total)
         return Page(_records(rows, _STORED, ("corrective_change",)), total, limit, offset)
 
+    @bounded_read
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         clause, params = sql.where(where, REPORT_COLUMNS)
