@@ -29,6 +29,7 @@ class Settings:
     max_page_limit: int          # `limit` of PuppetDB and activity listings
     max_regex_length: int        # a `~` pattern (RE2: linear time in pattern x input)
     max_header_bytes: int        # names + values of every request header
+    log_queries: bool            # access log: parameter values and query text (logs.py)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -49,7 +50,12 @@ class Settings:
             max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
             max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
             max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
+            log_queries=_flag(env.get("EVENTS_LOG_QUERIES")),
         )
+
+
+def _flag(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _names(raw: str | None) -> frozenset[str]:
