@@ -47,8 +47,11 @@ test: install tools
 bench: install
 	$(BIN)/python -m bench $(ARGS)
 
-# The deployable CloudFormation (SAM) template and Lambda zip, in build/prod/.
+# The deployable CloudFormation (SAM) template and Lambda zip, in build/prod/, for the
+# Lambda runtime infra/runtime.py names: chalice builds for the Python it runs under,
+# so this refuses (with the fix) a .venv of another Python.
 package: install
+	$(BIN)/python -m infra.runtime
 	mkdir -p build
 	$(BIN)/python -m infra.template > build/merge.json
 	rm -rf build/prod
