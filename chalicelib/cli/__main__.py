@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_command = commands.add_parser("demo", help="load the demo data set into the store")
     demo_command.add_argument("--if-empty", action="store_true",
-                              help="do nothing when the store already holds jobs")
+                              help="do nothing unless the store is empty")
+    demo_command.add_argument("--add", action="store_true",
+                              help="add the demo to a store that holds other data")
     tables = commands.add_parser("create-tables", help="create the DynamoDB tables (idempotent)")
     tables.add_argument("--prefix", help="table name prefix (default: EVENTS_TABLE_PREFIX)")
     reports = commands.add_parser(
@@ -49,12 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)
-    if arguments.if_empty and not demo.is_empty(store):
-        print(f"demo data: the store at {where} already has data; left as it is")
-        return 0
-    counts = demo.load(store)
-    print(f"demo data loaded into {where}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-    return 0
+    return demo.run(store, where, if_empty=arguments.if_empty, add=arguments.add)
 
 
 if __name__ == "__main__":
