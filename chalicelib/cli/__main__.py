@@ -1,4 +1,4 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token} —
+"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token,check-port} —
 works on the configured store (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX,
 AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import settings
 from ..storage import build
-from . import demo, import_reports, tokens
+from . import demo, import_reports, serve, tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="DynamoDB: copy activity commits stored before the all-services "
                              "copy existed into it (idempotent; docs/dynamodb.md)")
     tokens.add_parser(commands)
+    port = commands.add_parser("check-port", help="exit 1 with one line when HOST:PORT is busy")
+    port.add_argument("--host", default="127.0.0.1")
+    port.add_argument("--port", type=int, default=8000)
     arguments = parser.parse_args(argv)
+    if arguments.command == "check-port":
+        return serve.check_port(arguments.host, arguments.port)
 
     config = settings()
     if arguments.command == "create-tables":
