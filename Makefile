@@ -30,8 +30,10 @@ $(TOOLS_STAMP): requirements-tools.txt
 
 # Serve the API with `chalice local` on the embedded SQLite store (./data/events.db),
 # loading the demo data set first if the store is empty, and creating a local admin
-# token in data/admin-token (mode 0600) unless a valid one is there.
+# token in data/admin-token (mode 0600) unless a valid one is there. A busy port is
+# one line naming it (`make run PORT=8080`); HOST=0.0.0.0 opens it to the network.
 run: install
+	@$(BIN)/python -m chalicelib.cli check-port --host $(HOST) --port $(PORT)
 	$(BIN)/python -m chalicelib.cli demo --if-empty
 	$(BIN)/python -m chalicelib.cli token ensure-admin
 	$(BIN)/chalice local --stage local --host $(HOST) --port $(PORT) --no-autoreload
@@ -47,8 +49,11 @@ test: install tools
 bench: install
 	$(BIN)/python -m bench $(ARGS)
 
-# The deployable CloudFormation (SAM) template and Lambda zip, in build/prod/.
+# The deployable CloudFormation (SAM) template and Lambda zip, in build/prod/, for the
+# Lambda runtime infra/runtime.py names: chalice builds for the Python it runs under,
+# so this refuses (with the fix) a .venv of another Python.
 package: install
+	$(BIN)/python -m infra.runtime
 	mkdir -p build
 	$(BIN)/python -m infra.template > build/merge.json
 	rm -rf build/prod

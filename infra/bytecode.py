@@ -4,7 +4,7 @@
 this every cold start compiles every module it imports (docs/performance.md, cold
 start). The .pyc files use unchecked-hash invalidation, so they are used whatever
 the files' times after unzipping; they must be built by the runtime's Python version
-(3.11, the venv's); with another Python the zip is left as it is.
+(infra/runtime.py); with another Python the zip is left as it is.
 """
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ import sys
 import tempfile
 import zipfile
 
-RUNTIME = (3, 11)
+from .runtime import VERSION as RUNTIME
 
 
-def add_bytecode(path: str) -> int:
-    """Rewrite the zip with a __pycache__ .pyc beside each .py; returns the count."""
-    if sys.version_info[:2] != RUNTIME:
+def add_bytecode(path: str, runtime: tuple[int, int] = RUNTIME) -> int:
+    """Rewrite the zip with a __pycache__ .pyc beside each .py; returns the count.
+    `runtime` is the Python version the zip runs on (tests pass their own)."""
+    if sys.version_info[:2] != tuple(runtime):
         # Bytecode of another version would be ignored by the runtime: ship sources only.
-        print(f"infra.bytecode: Python {sys.version_info[:2]} is not the runtime's {RUNTIME}; "
+        print(f"infra.bytecode: Python {sys.version_info[:2]} is not the runtime's {runtime}; "
               "the zip keeps sources only", file=sys.stderr)
         return 0
     added = 0

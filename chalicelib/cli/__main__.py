@@ -1,4 +1,4 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token} —
+"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token,check-port} —
 works on the configured store (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX,
 AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import settings
 from ..storage import build
-from . import demo, import_reports, tokens
+from . import demo, import_reports, serve, tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_command = commands.add_parser("demo", help="load the demo data set into the store")
     demo_command.add_argument("--if-empty", action="store_true",
-                              help="do nothing when the store already holds jobs")
+                              help="do nothing unless the store is empty")
+    demo_command.add_argument("--add", action="store_true",
+                              help="add the demo to a store that holds other data")
     tables = commands.add_parser("create-tables", help="create the DynamoDB tables (idempotent)")
     tables.add_argument("--prefix", help="table name prefix (default: EVENTS_TABLE_PREFIX)")
     reports = commands.add_parser(
@@ -27,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="DynamoDB: copy activity commits stored before the all-services "
                              "copy existed into it (idempotent; docs/dynamodb.md)")
     tokens.add_parser(commands)
+    port = commands.add_parser("check-port", help="exit 1 with one line when HOST:PORT is busy")
+    port.add_argument("--host", default="127.0.0.1")
+    port.add_argument("--port", type=int, default=8000)
     arguments = parser.parse_args(argv)
+    if arguments.command == "check-port":
+        return serve.check_port(arguments.host, arguments.port)
 
     config = settings()
     if arguments.command == "create-tables":
@@ -49,12 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)
-    if arguments.if_empty and not demo.is_empty(store):
-        print(f"demo data: the store at {where} already has data; left as it is")
-        return 0
-    counts = demo.load(store)
-    print(f"demo data loaded into {where}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-    return 0
+    return demo.run(store, where, if_empty=arguments.if_empty, add=arguments.add)
 
 
 if __name__ == "__main__":

@@ -48,11 +48,12 @@ def run(arguments, store) -> int:
         return 0
     if arguments.action == "list":
         now = timestamps.stored(timestamps.now())
-        print("ID                STATE    CREATED              EXPIRES              SCOPES  LABEL")
-        for token in store.list_tokens():
-            print(f"{token.id}  {token.state(now):<7}  {timestamps.seconds(token.created)}  "
-                  f"{timestamps.seconds(token.expires) or '-':<20} "
-                  f"{','.join(token.scopes)}  {token.label}")
+        rows = [("ID", "STATE", "CREATED", "EXPIRES", "SCOPES", "LABEL")]
+        rows += [(token.id, token.state(now), timestamps.seconds(token.created),
+                  timestamps.seconds(token.expires) or "-", ",".join(token.scopes), token.label)
+                 for token in store.list_tokens()]
+        for line in columns(rows):
+            print(line)
         return 0
     if arguments.action == "revoke":
         revoked = store.revoke_token(arguments.id, timestamps.stored(timestamps.now()))
@@ -62,6 +63,14 @@ def run(arguments, store) -> int:
         print(f"revoked token {revoked.id} at {timestamps.seconds(revoked.revoked)}")
         return 0
     return ensure_admin(store, arguments.file)
+
+
+def columns(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as lines whose columns line up: each padded to its widest value, two
+    spaces apart; the last column is not padded (no trailing blanks)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return ["  ".join([value.ljust(width) for value, width in zip(row, widths)] + [row[-1]])
+            for row in rows]
 
 
 def ensure_admin(store, path: str) -> int:
@@ -78,7 +87,7 @@ def ensure_admin(store, path: str) -> int:
     issued = tokens.issue([tokens.ADMIN], label="local admin (make run)")
     store.add_token(issued.token)
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)   # when new: private, as the store's
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as output:
         os.fchmod(output.fileno(), 0o600)      # also when the file existed with other modes

@@ -103,3 +103,24 @@ def job_nodes(job_id):
                                          max(latest, record.last_event_id) + 1),
         "items": [views.node(n) for n in nodes],
     })
+
+
+@blueprint.route("/jobs/{job_id}/report", methods=["GET"], content_types=http.ANY_CONTENT)
+def job_report(job_id):
+    """PE's job report (pe-clients.md 3.1): per node its state, the time that state
+    began and the ids of its events. Reads the job's events a page at a time."""
+    number = parsing.job_number(job_id)
+    record = _existing_job(number)
+    store = get_storage()
+    return http.json_response({"items": views.report(record, store.job_nodes(number),
+                                                     _all_events(store, number))})
+
+
+def _all_events(store, number: int):
+    start, page = 0, parsing.MAX_EVENTS_PER_PAGE
+    while True:
+        events = store.job_events(number, start, page)
+        yield from events
+        if len(events) < page:
+            return
+        start = events[-1].id + 1

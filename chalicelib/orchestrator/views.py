@@ -1,6 +1,8 @@
 """JSON shapes of orchestrator responses (PE's job, node and event objects)."""
 from __future__ import annotations
 
+from typing import Iterable
+
 from .. import timestamps
 from ..paging import link
 from .model import Job, JobEvent, JobNode
@@ -57,6 +59,21 @@ def next_events(base: str, number: int, next_id: int) -> dict:
     """Where a poller continues: always present, so a client can poll it (pe-clients.md 3.1)."""
     return {"id": link(base, f"{PREFIX}/jobs/{number}/events", start=next_id),
             "event": str(next_id)}
+
+
+def report(job: Job, nodes: Iterable[JobNode], events: Iterable[JobEvent]) -> list[dict]:
+    """GET /jobs/<id>/report items (PE's "report that summarizes a specific job"):
+    `node`, `state`, `timestamp` (when the node's state last changed; the job's
+    creation while the node is still "new") and `events` (the ids, as strings like
+    the events endpoint's, of the job's events about that node, by id)."""
+    ids: dict[str, list[str]] = {}
+    for record in events:
+        name = record.details.get("node")      # job_* events name no node
+        if name is not None:
+            ids.setdefault(name, []).append(str(record.id))
+    return [{"node": n.name, "state": n.state,
+             "timestamp": timestamps.seconds(n.timestamp or job.created_timestamp),
+             "events": ids.get(n.name, [])} for n in nodes]
 
 
 def node(record: JobNode) -> dict:

@@ -42,11 +42,34 @@ B2 = {
 }
 
 
+# Demo only (not PuppetDB's data set): a later run of foo.local in which a Service
+# failed, so document 002's third example ('failed' events of foo.* on Services)
+# answers rows on `make run`'s data.
+B3 = {
+    "certname": "foo.local", "puppet-version": "3.0.1", "report-format": 3,
+    "configuration-version": "c3a7f0e912", "transaction-uuid": None,
+    "start-time": "2013-08-29T09:00:00-03:00", "end-time": "2013-08-29T09:02:00-03:00",
+    "resource-events": [
+        _event("failure", "2013-08-29T12:01:05.000Z", "Service", "apache2", "ensure",
+               "running", "stopped", "change from stopped to running failed: Could not start "
+               "Service[apache2]: Execution of '/usr/sbin/service apache2 start' returned 1",
+               "site.pp", 42, ["Stage[main]", "Apache::Service", "Service[apache2]"]),
+        _event("skipped", "2013-08-29T12:01:06.000Z", "Exec", "reload-apache2", None, None,
+               None, None, "site.pp", 48, ["Stage[main]", "Apache::Service", "Exec[reload-apache2]"]),
+    ],
+}
+
+
 def example_reports():
     """(B1, B2) as stored reports."""
     return reports.from_v2(B1), reports.from_v2(B2)
 
 
+def demo_reports():
+    """What `make run` loads: the example reports and B3."""
+    return (*example_reports(), reports.from_v2(B3))
+
+
 def load_puppetdb(store) -> int:
-    """Both example reports; returns the events stored."""
-    return sum(len(r.events) for r in example_reports() if store.store_report(r))
+    """The demo reports; returns the events stored."""
+    return sum(len(r.events) for r in demo_reports() if store.store_report(r))

@@ -1,6 +1,7 @@
 """Each request logs one JSON line with its request id and caller, and never a token."""
 import json
 import logging
+from urllib.parse import quote
 
 import pytest
 
@@ -49,3 +50,48 @@ def test_a_refused_token_is_not_logged(client, log_lines, where):
     (line,) = log_lines
     assert line["status"] == 401 and line["principal"] is None
     assert "s3cr3t" not in json.dumps(line) and "0123456789abcdef" not in json.dumps(line)
+
+
+QUERY = '["and", ["=", "certname", "node-a.anchor.test"], ["=", "status", "failure"]]'
+
+
+def test_parameter_values_are_left_out_by_default(client, log_lines):
+    client.http.get("/pdb/query/v4/events?limit=5&query=" + quote(QUERY))
+    (line,) = log_lines
+    assert line["params"] == ["limit", "query"] and "query" not in line
+    assert "node-a.anchor.test" not in json.dumps(line)
+
+
+def test_log_queries_shows_values_and_query_text_but_never_a_token(client, log_lines, monkeypatch):
+    monkeypatch.setenv("EVENTS_LOG_QUERIES", "1")
+    secret = client.issue("puppetdb:read")
+    token_id, token_secret = secret.split(".")
+    # The token as `token`, as a misspelt parameter, and inside a query value.
+    client.http_as(None).get(
+        "/pdb/query/v4/events?limit=5&order_by=a&order_by=b&query=" + quote(QUERY)
+        + f"&token={secret}&tokn={secret}&api_key=k3y-value"
+        + "&certname=" + quote(f'["=", "certname", "{secret}"]'))
+    (line,) = log_lines
+    assert line["status"] in (200, 400)
+    assert line["query"]["query"] == QUERY and line["query"]["limit"] == "5"
+    assert line["query"]["order_by"] == ["a", "b"]
+    assert line["query"]["token"] == "[redacted]" and line["query"]["api_key"] == "[redacted]"
+    assert line["query"]["tokn"] == f"{token_id}.[redacted]"
+    assert token_secret not in json.dumps(line) and "k3y-value" not in json.dumps(line)
+
+
+def test_log_queries_shows_a_v4_post_bodys_query(client, log_lines, monkeypatch):
+    monkeypatch.setenv("EVENTS_LOG_QUERIES", "true")
+    client.http.post("/pdb/query/v4/events", headers={"Content-Type": "application/json"},
+                     body=json.dumps({"query": json.loads(QUERY), "limit": 10}))
+    (line,) = log_lines
+    assert line["status"] == 200
+    assert json.loads(line["body"]["query"]) == json.loads(QUERY) and line["body"]["limit"] == "10"
+
+
+def test_a_long_value_is_cut(client, log_lines, monkeypatch):
+    monkeypatch.setenv("EVENTS_LOG_QUERIES", "1")
+    client.http.get("/orchestrator/v1/jobs?description=" + "x" * 10000)
+    (line,) = log_lines
+    assert line["query"]["description"].endswith("...[10000 chars]")
+    assert len(line["query"]["description"]) < 4200

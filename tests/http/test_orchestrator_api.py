@@ -170,6 +170,8 @@ def test_all_eight_event_types_are_served(client):
     "/orchestrator/v1/jobs/%C2%B2/events",                    # "²": isdigit() but not int()
     "/orchestrator/v1/jobs/860483173405637157584896/events",  # beyond SQLite's integers
     "/orchestrator/v1/jobs/860483173405637157584896/nodes",
+    "/orchestrator/v1/jobs/abc/report",
+    "/orchestrator/v1/jobs/860483173405637157584896/report",
     "/orchestrator/v1/jobs/1/events?start=860483173405637157584896",
     "/orchestrator/v1/jobs?offset=860483173405637157584896",
     "/orchestrator/v1/jobs/1/events?start=x",
@@ -189,7 +191,7 @@ def test_non_integer_ids_and_bad_parameters_are_validation_errors(client, path):
 
 
 @pytest.mark.parametrize("path", ["/orchestrator/v1/jobs/7/events", "/orchestrator/v1/jobs/7",
-                                  "/orchestrator/v1/jobs/7/nodes"])
+                                  "/orchestrator/v1/jobs/7/nodes", "/orchestrator/v1/jobs/7/report"])
 def test_unknown_jobs_are_404(client, path):
     assert_error(client.http.get(path), 404, "puppetlabs.orchestrator/unknown-job")
 
@@ -240,6 +242,32 @@ def test_nodes_listing_has_next_events(client):
     assert body["next-events"]["event"] == "2"
     assert [(n["name"], n["state"]) for n in body["items"]] == [("a.example.com", "running"),
                                                                ("b.example.com", "new")]
+
+
+def test_the_job_report_link_leads_to_each_nodes_state_and_event_ids(client, monkeypatch):
+    """PE's GET /jobs/<id>/report: {"items": [{node, state, timestamp, events}]}, read
+    over pages of the job's events (a page of 2 here, so the report spans three)."""
+    from chalicelib.orchestrator import parsing
+    monkeypatch.setattr(parsing, "MAX_EVENTS_PER_PAGE", 2)
+    name = create(client, nodes=["a.example.com", "b.example.com", "c.example.com"])
+    add_events(client, name, running("a.example.com"), running("b.example.com"),
+               {"type": "node_finished", "timestamp": "2016-05-05T19:51:00Z",
+                "details": {"node": "a.example.com", "detail": {"status": "changed"}},
+                "message": "Finished puppet run on a.example.com - changed"},
+               {"type": "node_failed", "timestamp": "2016-05-05T19:51:30Z",
+                "details": {"node": "b.example.com", "detail": {"status": "failed"}},
+                "message": "Finished puppet run on b.example.com - failed"})
+    job = client.http.get(f"/orchestrator/v1/jobs/{name}").json_body
+    path = job["report"]["id"].removeprefix("http://localhost")
+    response = client.http.get(path)
+    assert response.status_code == 200, response.body
+    assert response.json_body == {"items": [
+        {"node": "a.example.com", "state": "finished", "timestamp": "2016-05-05T19:51:00Z",
+         "events": ["1", "3"]},
+        {"node": "b.example.com", "state": "failed", "timestamp": "2016-05-05T19:51:30Z",
+         "events": ["2", "4"]},
+        {"node": "c.example.com", "state": "new", "timestamp": job["created_timestamp"],
+         "events": []}]}
 
 
 def test_get_with_an_unusual_content_type_is_not_refused(client):

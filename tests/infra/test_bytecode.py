@@ -16,7 +16,7 @@ def test_each_module_gains_an_unchecked_hash_pyc_that_python_uses(tmp_path):
         out.writestr("app.py", "VALUE = 42\n")
         out.writestr("pkg/__init__.py", "")
         out.writestr("data.json", "{}")
-    assert add_bytecode(str(archive)) == 2
+    assert add_bytecode(str(archive), runtime=sys.version_info[:2]) == 2
     with zipfile.ZipFile(archive) as done:
         names = set(done.namelist())
         pyc = done.read(importlib.util.cache_from_source("app.py"))
@@ -29,3 +29,11 @@ def test_each_module_gains_an_unchecked_hash_pyc_that_python_uses(tmp_path):
                             cwd=tmp_path / "unpacked", capture_output=True, text=True, check=True,
                             env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": ""})
     assert result.stdout.strip() == "42"
+
+
+def test_another_pythons_bytecode_is_not_added(tmp_path):
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("app.py", "VALUE = 42\n")
+    assert add_bytecode(str(archive), runtime=(2, 7)) == 0
+    assert zipfile.ZipFile(archive).namelist() == ["app.py"]

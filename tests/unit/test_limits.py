@@ -2,6 +2,7 @@
 tests/http/test_limits.py."""
 from __future__ import annotations
 
+import gzip
 import json
 import tracemalloc
 import zlib
@@ -65,10 +66,10 @@ def test_a_gzip_bomb_is_refused_without_being_inflated_in_memory(monkeypatch):
 
 
 def test_a_body_within_the_limit_inflates_whole():
-    assert limits.inflate(zlib.compress(b"x" * 1000, wbits=16 + zlib.MAX_WBITS), "gzip") == b"x" * 1000
+    assert limits.inflate(gzip.compress(b"x" * 1000), "gzip") == b"x" * 1000
 
 
-@pytest.mark.parametrize("raw", [b"not gzip", zlib.compress(b"{}", wbits=16 + zlib.MAX_WBITS)[:-6]],
+@pytest.mark.parametrize("raw", [b"not gzip", gzip.compress(b"{}")[:-6]],
                          ids=["garbage", "truncated"])
 def test_broken_gzip_is_a_400(raw):
     with pytest.raises(ApiError) as refused:

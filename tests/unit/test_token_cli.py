@@ -67,3 +67,40 @@ def test_ensure_admin_replaces_a_revoked_token(cli, tmp_path):
     cli("ensure-admin")
     assert path.read_text().strip() != first
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_list_columns_line_up_whatever_the_scopes_and_labels(cli):
+    cli("create", "--scope", "admin", "--label", "a")
+    cli("create", "--scope", "puppetdb:read", "--scope", "activity:read", "--label", "dashboards",
+        "--expires-in", "30d")
+    cli("create", "--scope", "orchestrator:write", "--label", "ci")
+    _, listing, _ = cli("list")
+    header, *rows = listing.splitlines()
+    assert len(rows) == 3
+    for column in ("STATE", "CREATED", "EXPIRES", "SCOPES", "LABEL"):
+        start = header.index(column)
+        for row in rows:       # every value of the column starts where its heading does
+            assert row[start - 2:start] == "  " and row[start] != " ", (column, row)
+    assert not any(line.endswith(" ") for line in listing.splitlines())
+
+
+def test_make_runs_first_steps_create_a_private_data_directory(tmp_path, monkeypatch, capsys):
+    """`make run` before serving: `demo --if-empty`, then `token ensure-admin`, in a clone
+    without data/: data/ is 0700, the database files and the token 0600 (issue 20)."""
+    monkeypatch.delenv("EVENTS_SQLITE_PATH", raising=False)
+    monkeypatch.setenv("EVENTS_STORAGE", "sqlite")
+    monkeypatch.chdir(tmp_path)
+    previous = os.umask(0o022)            # the usual umask, which gave 0755 and 0644
+    try:
+        assert main(["demo", "--if-empty"]) == 0
+        assert main(["token", "ensure-admin"]) == 0
+    finally:
+        os.umask(previous)
+    store = SqliteStorage("data/events.db")      # as `chalice local` holds it open
+    store.get_token("0123456789abcdef")
+    files = sorted(p.name for p in (tmp_path / "data").iterdir())
+    assert {"events.db", "events.db-wal", "events.db-shm", "admin-token"} <= set(files)
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    for name in files:
+        assert stat.S_IMODE((tmp_path / "data" / name).stat().st_mode) == 0o600, name
+    store.close()

@@ -36,14 +36,25 @@ def _regexp(pattern: str, value: object) -> int:
     return 1 if regex.search(pattern, value) else 0
 
 
+def create_private(path: str) -> None:
+    """A new store's directory (0700) and file (0600), readable by their owner only:
+    the file holds events and token hashes, and SQLite creates the -wal and -shm files
+    with the database file's mode. Existing ones are left as they are."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 class Connections:
     schema: str = ""   # DDL of every table, joined from the domain mixins
     upgrades: tuple = ()   # functions(conn) that bring an older file up to the schema
 
     def __init__(self, path: str):
         self.path = path
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
+        create_private(path)
         self._local = threading.local()
         db = self.db()
         db.enable_wal()
