@@ -29,6 +29,7 @@ class Settings:
     max_page_limit: int          # `limit` of PuppetDB and activity listings
     max_regex_length: int        # a `~` pattern (RE2: linear time in pattern x input)
     max_header_bytes: int        # names + values of every request header
+    max_response_bytes: int      # an answer's body in Lambda's envelope (budget.py)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -49,6 +50,7 @@ class Settings:
             max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
             max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
             max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
+            max_response_bytes=int(env.get("EVENTS_MAX_RESPONSE_BYTES", str(5 << 20))),
         )
 
 
