@@ -62,6 +62,14 @@ def json_array(items: Sequence, render: Callable[[object], object] = lambda item
     return jsontext.JSONText("[" + ",".join(parts) + "]", shown[:len(parts)]), len(parts)
 
 
+def json_page(records: Sequence, render: Callable[[object], object],
+              offset: int) -> tuple[jsontext.JSONText, dict]:
+    """A listing's JSON array within the budget, and its `X-Next-Offset` header
+    when the page stopped short of the records read (absent otherwise)."""
+    items, count = json_array(records, render)
+    return items, ({NEXT_OFFSET: str(offset + count)} if count < len(records) else {})
+
+
 class Full(Exception):
     """Raised by Lines.write when a line would pass the budget."""
 
