@@ -26,13 +26,13 @@ EVENT_COLUMNS = ("type", "what", "description", "message")
 CONTENT_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")    # OWASP, "CSV Injection"
 NEUTRAL_PREFIX = "'"
-_PREFIXED = FORMULA_STARTS + (NEUTRAL_PREFIX,)
+_PREFIXED = frozenset(FORMULA_STARTS + (NEUTRAL_PREFIX,))
 TRUNCATED = "X-Commit-Truncated"    # header: the first commit's rows were cut at the budget
 
 
 def neutral(cell: str) -> str:
     """The cell as a spreadsheet shows text, not a formula (module docstring)."""
-    return NEUTRAL_PREFIX + cell if cell.startswith(_PREFIXED) else cell
+    return NEUTRAL_PREFIX + cell if cell[:1] in _PREFIXED else cell
 
 
 def _text(value: object) -> str:
