@@ -141,3 +141,17 @@ def test_a_listing_within_the_budget_has_no_next_offset(client, big_reports):
     response = client.http.get('/pdb/query/v4/events?query=["=","certname","a.example.com"]')
     assert response.status_code == 200 and len(json.loads(response.body)) == 30
     assert "X-Next-Offset" not in response.headers
+
+
+def test_orchestrator_events_with_300_kb_messages_fit_the_default_budget(client):
+    """Issue 20's case: 400 KB messages made one events page 160 MB (300 KB here, so that
+    an event stays inside DynamoDB's 400 KB item)."""
+    job = client.store.create_job(new_job(nodes=["a.example.com"]))
+    events = [node_event("node_running", "a.example.com") for _ in range(24)]
+    client.store.append_job_events(job.number, [
+        e.__class__(**{**e.__dict__, "message": "m" * 300_000}) for e in events])
+    response = client.http.get(f"/orchestrator/v1/jobs/{job.number}/events")
+    _within_budget(response, budget.limit())
+    body = response.json_body
+    assert 0 < len(body["items"]) < 24
+    assert body["next-events"]["event"] == str(int(body["items"][-1]["id"]) + 1)
