@@ -7,12 +7,13 @@ import tracemalloc
 import zlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from chalicelib import limits
 from chalicelib.errors import ApiError
 from chalicelib.query import regex
+from tests.query_strategies import json_values
 
 
 @pytest.mark.parametrize("text, deepest", [
@@ -96,7 +97,7 @@ def _nesting(value) -> int:
     return 0
 
 
-_TRICKY = st.text(alphabet='[]{}"\\ab', max_size=8)
+_TRICKY = st.text(alphabet='[]{}"\\ab\ud800\U0001f600', max_size=8)   # lone surrogates too
 _JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
                      lambda inner: st.lists(inner, max_size=4)
                      | st.dictionaries(_TRICKY, inner, max_size=4), max_leaves=30)
@@ -106,7 +107,8 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
 @given(_JSON, st.booleans())
 def test_depth_of_any_document_is_its_nesting(document, as_bytes):
     text = json.dumps(document, ensure_ascii=False)
-    assert limits.depth(text.encode() if as_bytes else text) == _nesting(document)
+    raw = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    assert limits.depth(raw) == _nesting(document)
 
 
 # ---------------------------------------------------------------- the text rule (issue 20 item 1)
@@ -139,3 +141,24 @@ def test_a_json_text_with_a_lone_surrogate_escape_is_not_text():
 
 def test_a_surrogate_pair_and_an_escaped_backslash_are_text():
     assert limits.loads(b'["\\ud83d\\ude00", "\\\\ud800"]', max_depth=8) == ["\U0001F600", "\\ud800"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(json_values)
+def test_any_json_loads_or_is_not_text_exactly_when_a_lone_surrogate_survives(value):
+    try:    # as a client sends it: surrogates as escapes (NaN is refused elsewhere)
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:
+        reject()
+    decoded = json.loads(text)
+    try:
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+        lone = False
+    except UnicodeEncodeError:
+        lone = True
+    for raw in (text, text.encode("ascii")):
+        if lone:
+            with pytest.raises(limits.NotText):
+                limits.loads(raw, max_depth=100)
+        else:
+            assert json.dumps(limits.loads(raw, max_depth=100)) == json.dumps(decoded)
