@@ -44,6 +44,7 @@ class Settings:
     max_query_regexes: int       # `~` tests in a query
     query_deadline_ms: int       # SQLite: a request's reads stop after this (0 = none)
     max_items_read: int          # DynamoDB: items a request's reads may read (0 = no cap)
+    max_response_bytes: int      # an answer's body in Lambda's envelope (budget.py)
     log_queries: bool            # access log: parameter values and query text (logs.py)
     # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
     record_job_activity: bool = True
@@ -78,6 +79,7 @@ class Settings:
             max_query_regexes=int(env.get("EVENTS_MAX_QUERY_REGEXES", "8")),
             query_deadline_ms=int(env.get("EVENTS_QUERY_DEADLINE_MS", "10000")),
             max_items_read=int(env.get("EVENTS_MAX_ITEMS_READ", "100000")),
+            max_response_bytes=int(env.get("EVENTS_MAX_RESPONSE_BYTES", str(5 << 20))),
             log_queries=_switch(env.get("EVENTS_LOG_QUERIES"), default=False),
             record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
         )

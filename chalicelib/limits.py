@@ -10,10 +10,16 @@ is stored (values and reasons: docs/security.md, "Limits"; settings: config.py).
   raise RecursionError (a 500) on deep nesting;
 - `query_value`: the same size and depth limits on a query already parsed from a
   body (v4 POST), so a POST is held to what a GET's query string is.
+- the text rule (`require_text`): every string a request carries, in its query
+  parameters, its path or any JSON it holds, must be encodable as UTF-8. JSON allows
+  a lone surrogate (`"\\ud800"`); stored, it broke every later answer holding it.
+  `loads` (every JSON a request carries goes through it) and `enforce` (the URL)
+  apply it, so no parser needs to.
 """
 from __future__ import annotations
 
 import json
+import re
 import zlib
 
 from .config import settings
@@ -26,6 +32,33 @@ _OPENING = (ord("["), ord("{"))
 
 class TooComplex(ValueError):
     """JSON longer or deeper than its limit; callers answer it as their 400."""
+
+
+class NotText(TooComplex):
+    """A string that is not encodable as UTF-8 (a lone surrogate); answered as
+    TooComplex is, with a message that does not echo the value."""
+
+
+# A JSON escape of a surrogate (paired ones decode to one character and pass).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_TEXT_PROBLEM = "holds a string that is not valid Unicode text (a lone surrogate such as \\ud800)"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def require_text(value: object, what: str) -> None:
+    """NotText unless every string in `value` (a decoded JSON value or a string),
+    keys included, is encodable as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotText(f"{what} {_TEXT_PROBLEM}") from None
 
 
 def too_large(msg: str = "The request body is too large") -> ApiError:
@@ -69,7 +102,13 @@ def loads(text: str | bytes, *, max_depth: int, max_bytes: int | None = None,
         raise TooComplex(f"{what} is longer than {max_bytes} bytes")
     if depth(text) > max_depth:
         raise TooComplex(f"{what} is nested more than {max_depth} levels deep")
-    return json.loads(text, parse_constant=_refuse_constant)
+    value = json.loads(text, parse_constant=_refuse_constant)
+    # Only text with a surrogate escape (or a surrogate itself) can decode to one:
+    # the walk is skipped for nearly every body.
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if _SURROGATE_ESCAPE.search(raw) or (isinstance(text, str) and not _encodable(text)):
+        require_text(value, what)
+    return value
 
 
 def body_json(text: str | bytes, what: str = "The request body") -> object:
@@ -138,12 +177,31 @@ def header_bytes(headers) -> int:
     return sum(len(name) + len(value) for name, value in (headers or {}).items())
 
 
+# The kind each API gives a bad parameter (PuppetDB's errors are plain text).
+_PARAMETER_KINDS = (("/orchestrator/", "validation-error"), ("/activity-api/", "invalid-parameter"))
+
+
+def _url_text(event) -> None:
+    """The text rule on query parameters and path parameters: a gateway may hand
+    the function a decoded URL holding a lone surrogate."""
+    params = event.query_params or {}
+    named = [(name, value) for name in params for value in params.getlist(name)]
+    named += list((event.uri_params or {}).items())
+    for name, value in named:
+        if not (_encodable(name) and _encodable(value)):
+            kind = next((k for prefix, k in _PARAMETER_KINDS if event.path.startswith(prefix)),
+                        "bad-request")
+            raise ApiError(400, kind, f"A URL parameter {_TEXT_PROBLEM}")
+
+
 def enforce(event, get_response):
-    """Chalice HTTP middleware: header and body sizes, before any route runs."""
+    """Chalice HTTP middleware: header and body sizes and the URL's text, before
+    any route runs."""
     config = settings()
     if header_bytes(event.headers) > config.max_header_bytes:
         raise ApiError(431, "request-header-fields-too-large",
                        f"The request headers are larger than {config.max_header_bytes} bytes")
     if len(event.raw_body or b"") > config.max_body_bytes:
         raise too_large(f"The request body is larger than {config.max_body_bytes} bytes")
+    _url_text(event)
     return get_response(event)

@@ -94,7 +94,15 @@ def millis(stored_value: str | None) -> str | None:
     return None if stored_value is None else stored_value[:23] + "Z"
 
 
+def to_millis(stored_value: str) -> str:
+    """The stored form cut to whole milliseconds (`...27.761000Z`): what an activity
+    commit keeps, so that its CSV Submit Time, its JSON and a filter given the
+    Submit Time back (`after_service_commit_time`) all see the same instant."""
+    return stored_value[:23] + "000Z"
+
+
 def csv_time(stored_value: str) -> str:
-    """`2019-03-05 18:52:27.76`: activity CSV Submit Time (document 003)."""
-    fraction = stored_value[20:26].rstrip("0")
+    """`2019-03-05 18:52:27.76`: activity CSV Submit Time (document 003): at most
+    three fractional digits (PE's millisecond times), trailing zeros dropped."""
+    fraction = stored_value[20:23].rstrip("0")
     return stored_value[:10] + " " + stored_value[11:19] + ("." + fraction if fraction else "")

@@ -116,6 +116,12 @@ def _within_cost(parameter: str | None, node: Node) -> Node:
         raise invalid(parameter, None, str(error)) from None
 
 
+def csv_raw(param) -> bool:
+    """`raw=true` on a CSV download: cells as submitted, formula cells included
+    (csv.py; beyond PE's API). Default false."""
+    return _choice("raw", param("raw") or "false", ("true", "false")) == "true"
+
+
 def _one_of(name: str, values: list[str]) -> Node:
     unique = tuple(dict.fromkeys(values))
     return Compare(name, "=", unique[0]) if len(unique) == 1 else In(name, unique)
@@ -208,7 +214,9 @@ def _entity(where: str, value: object, *, need_type: bool = False) -> Entity:
 
 
 def new_commit(body: object, *, version: int, now: str) -> NewCommit:
-    """`{"commit": {...}}` of POST /v1|v2/events (DESIGN.md "Activity service")."""
+    """`{"commit": {...}}` of POST /v1|v2/events (DESIGN.md "Activity service").
+    The timestamp is kept to the millisecond, as PE keeps it: the CSV's Submit Time
+    (document 003) then shows the stored instant exactly."""
     if not isinstance(body, dict) or not isinstance(body.get("commit"), dict):
         raise _malformed("The body must be a JSON object with a 'commit' object", key="commit")
     commit = body["commit"]
@@ -248,10 +256,10 @@ def new_commit(body: object, *, version: int, now: str) -> NewCommit:
         raise _malformed("'commit.ip_address' must be a string", key="commit.ip_address")
     raw_time = commit.get("timestamp")
     if raw_time is None:
-        stamp = now
+        stamp = timestamps.to_millis(now)
     else:
         try:
-            stamp = timestamps.normalise(raw_time)
+            stamp = timestamps.to_millis(timestamps.normalise(raw_time))
         except timestamps.InvalidTimestamp:
             raise _malformed(f"'commit.timestamp' is not an ISO-8601 timestamp: {raw_time!r}",
                              key="commit.timestamp") from None

@@ -5,7 +5,7 @@ import json
 
 from chalice import Blueprint, Response
 
-from .. import http, limits, timestamps
+from .. import budget, http, limits, timestamps
 from ..errors import ApiError
 from ..storage import get_storage
 from . import csv, parsing, views
@@ -30,10 +30,17 @@ def _page(listing: parsing.Listing):
                                       listing.limit, listing.offset)
 
 
-def _csv(page, version: int) -> Response:
-    return Response(body=csv.render(page.items, version), status_code=200,
-                    headers={"Content-Type": csv.CONTENT_TYPE,
-                             "Content-Disposition": csv.disposition(version)})
+def _csv(listing: parsing.Listing, param, version: int) -> Response:
+    raw = parsing.csv_raw(param)
+    page = _page(listing)
+    download = csv.render(page.items, version, raw=raw)
+    headers = {"Content-Type": csv.CONTENT_TYPE, "Content-Disposition": csv.disposition(version)}
+    next_offset = download.next_offset(listing.offset, len(page.items))
+    if next_offset is not None:     # stopped by the answer budget (budget.py)
+        headers[budget.NEXT_OFFSET] = str(next_offset)
+    if download.truncated:
+        headers[csv.TRUNCATED] = "true"
+    return Response(body=download.text, status_code=200, headers=headers)
 
 
 @blueprint.route("/v1/events", methods=["GET"], content_types=http.ANY_CONTENT)
@@ -43,7 +50,7 @@ def v1_events():
 
 @blueprint.route("/v1/events.csv", methods=["GET"], content_types=http.ANY_CONTENT)
 def v1_events_csv():
-    return _csv(_page(parsing.v1_listing(_param, _param_list, csv=True)), 1)
+    return _csv(parsing.v1_listing(_param, _param_list, csv=True), _param, 1)
 
 
 def _v2_param():
@@ -76,7 +83,8 @@ def v2_events():
 
 @blueprint.route("/v2/events.csv", methods=["GET"], content_types=http.ANY_CONTENT)
 def v2_events_csv():
-    return _csv(_page(parsing.v2_listing(_v2_param(), csv=True)), 2)
+    param = _v2_param()
+    return _csv(parsing.v2_listing(param, csv=True), param, 2)
 
 
 def _submit(version: int):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from .. import http
+from .. import budget, http
 from ..config import settings
 from ..errors import ApiError, not_found, validation_error
 from ..storage import get_storage
@@ -70,10 +70,12 @@ def job_events(job_id):
     start = parsing.integer("start", http.param(request, "start"), default=0)
     _existing_job(number)
     events = get_storage().job_events(number, start, parsing.MAX_EVENTS_PER_PAGE)
-    next_id = events[-1].id + 1 if events else start
+    # A page stops before the answer budget; next-events continues after its last event.
+    items, count = budget.json_array(events, views.event)
+    next_id = events[count - 1].id + 1 if count else start
     return http.json_response({
         "next-events": views.next_events(http.base_url(request), number, next_id),
-        "items": [views.event(e) for e in events],
+        "items": items,
     })
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from .. import http
+from .. import budget, http
 from ..config import settings
 from ..errors import ApiError
 from ..query.ast import Compare, all_of
@@ -33,8 +33,11 @@ def _parse(entity, allowed, **options) -> v4params.Request:
     return v4params.parse(_params(), headers.get("accept"), entity, allowed, **options)
 
 
-def _answer(items: list, total: int, include_total: bool):
-    headers = {"X-Records": str(total)} if include_total else {}
+def _answer(records, render, request: v4params.Request, total: int | None):
+    """The page within the answer budget: `X-Next-Offset` when it stopped short."""
+    items, headers = budget.json_page(records, render, request.offset)
+    if request.include_total:
+        headers["X-Records"] = str(total)
     return http.json_response(items, headers=headers)
 
 
@@ -42,7 +45,7 @@ def _events(extra=None):
     request = _parse(EVENTS, v4params.EVENTS_PARAMS)
     where = request.where if extra is None else all_of(extra, request.where)
     page = v4.events(get_storage(), request, settings().event_query_limit, where)
-    return _answer([v4views.event(r) for r in page.items], page.total, request.include_total)
+    return _answer(page.items, v4views.event, request, page.total)
 
 
 @blueprint.route(QUERY + "/events", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
@@ -54,7 +57,7 @@ def events():
 def reports():
     request = _parse(REPORTS, v4params.REPORTS_PARAMS)
     page = v4.reports(get_storage(), request)
-    return _answer([v4views.report(r) for r in page.items], page.total, request.include_total)
+    return _answer(page.items, v4views.report, request, page.total)
 
 
 @blueprint.route(QUERY + "/reports/{report_hash}/events", methods=["GET", "POST"],
@@ -86,8 +89,8 @@ def report_logs(report_hash):
 def event_counts():
     request = _parse(EVENTS, v4params.EVENT_COUNTS_PARAMS, counting=True)
     summarize_by, page = v4.event_counts(get_storage(), request, settings().event_query_limit)
-    return _answer([v4views.event_count(summarize_by, r) for r in page.items], page.total,
-                   request.include_total)
+    return _answer(page.items, lambda r: v4views.event_count(summarize_by, r), request,
+                   page.total)
 
 
 @blueprint.route(QUERY + "/aggregate-event-counts", methods=["GET", "POST"],

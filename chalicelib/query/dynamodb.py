@@ -141,9 +141,11 @@ def _keyed(node: Node, paths: Sequence[AccessPath]):
         used = [equalities[f][1] for f in path.hash_fields]
         lower, upper, bounds = _range(path, terms)
         rest = [t for t in terms if not any(t is u for u in used + bounds)]
-        queries = tuple(
-            KeyQuery(path, path.hash_format.format(**dict(zip(path.hash_fields, combo))), lower, upper)
-            for combo in combos)
+        # DynamoDB refuses an empty key value (a 500 before); no stored item has one.
+        keys = [path.hash_format.format(**dict(zip(path.hash_fields, combo))) for combo in combos]
+        queries = tuple(KeyQuery(path, key, lower, upper) for key in keys if key)
+        if not queries:
+            continue
         return queries, (all_of(*rest) if rest else None)
     return None
 

@@ -63,3 +63,17 @@ def test_a_commit_with_infinity_in_an_event_is_malformed(client):
     assert response.status_code == 400
     assert response.json_body["kind"] == "puppetlabs.activity/malformed-request"
     assert client.http.get("/activity-api/v2/events").json_body["commits"] == []
+
+
+@pytest.mark.parametrize("path", [
+    '/experimental/events?query=["=","certname",""]',
+    '/pdb/query/v4/events?query=["=","certname",""]',
+    '/pdb/query/v4/events?query=["in","certname",["array",["","a"]]]',
+    '/pdb/query/v4/reports?query=["=","certname",""]',
+])
+def test_an_empty_key_value_in_a_query_matches_nothing(client, path):
+    """Found by the fuzz strategies with any text (issue 20 item 1): DynamoDB refuses
+    an empty key value, and the keyed read made it a 500."""
+    response = client.http.get(path)
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body) == []

@@ -8,12 +8,13 @@ import tracemalloc
 import zlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from chalicelib import limits
 from chalicelib.errors import ApiError
 from chalicelib.query import regex
+from tests.query_strategies import json_values
 
 
 @pytest.mark.parametrize("text, deepest", [
@@ -97,7 +98,7 @@ def _nesting(value) -> int:
     return 0
 
 
-_TRICKY = st.text(alphabet='[]{}"\\ab', max_size=8)
+_TRICKY = st.text(alphabet='[]{}"\\ab\ud800\U0001f600', max_size=8)   # lone surrogates too
 _JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
                      lambda inner: st.lists(inner, max_size=4)
                      | st.dictionaries(_TRICKY, inner, max_size=4), max_leaves=30)
@@ -107,4 +108,58 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TRICKY,
 @given(_JSON, st.booleans())
 def test_depth_of_any_document_is_its_nesting(document, as_bytes):
     text = json.dumps(document, ensure_ascii=False)
-    assert limits.depth(text.encode() if as_bytes else text) == _nesting(document)
+    raw = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    assert limits.depth(raw) == _nesting(document)
+
+
+# ---------------------------------------------------------------- the text rule (issue 20 item 1)
+
+class _Event:
+    def __init__(self, path, query=None, uri=None):
+        from chalice.app import MultiDict
+        self.path, self.headers, self.raw_body = path, {}, b""
+        self.query_params = MultiDict({k: [v] for k, v in (query or {}).items()}) if query else None
+        self.uri_params = uri
+
+
+@pytest.mark.parametrize("event,kind", [
+    (_Event("/activity-api/v1/events", query={"subject_id": "\ud800"}), "invalid-parameter"),
+    (_Event("/orchestrator/v1/jobs/{job_id}", uri={"job_id": "\udfff"}), "validation-error"),
+    (_Event("/pdb/query/v4/events", query={"\ud800": "x"}), "bad-request"),
+])
+def test_a_url_parameter_that_is_not_text_is_refused_before_the_route(event, kind):
+    with pytest.raises(ApiError) as raised:
+        limits.enforce(event, lambda e: pytest.fail("the route ran"))
+    assert (raised.value.status, raised.value.kind) == (400, kind)
+
+
+def test_a_json_text_with_a_lone_surrogate_escape_is_not_text():
+    with pytest.raises(limits.NotText):
+        limits.loads(b'{"a": ["\\ud800"]}', max_depth=8)
+    with pytest.raises(limits.NotText):
+        limits.loads('{"\\uDFFF": 1}', max_depth=8)
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_are_text():
+    assert limits.loads(b'["\\ud83d\\ude00", "\\\\ud800"]', max_depth=8) == ["\U0001F600", "\\ud800"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(json_values)
+def test_any_json_loads_or_is_not_text_exactly_when_a_lone_surrogate_survives(value):
+    try:    # as a client sends it: surrogates as escapes (NaN is refused elsewhere)
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:
+        reject()
+    decoded = json.loads(text)
+    try:
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+        lone = False
+    except UnicodeEncodeError:
+        lone = True
+    for raw in (text, text.encode("ascii")):
+        if lone:
+            with pytest.raises(limits.NotText):
+                limits.loads(raw, max_depth=100)
+        else:
+            assert json.dumps(limits.loads(raw, max_depth=100)) == json.dumps(decoded)
