@@ -4,7 +4,9 @@ Route code raises `ApiError` (or a helper below); `app.py` installs
 `render_errors`, which picks the format from the request path:
 - orchestrator and activity: JSON `{"kind", "msg", "details"}` (PE's error format,
   ../shared/notes/pe-clients.md section 3);
-- PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4).
+- PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4), except
+  where PuppetDB 7 answers JSON `{"error": msg}`: every /pdb/cmd/v1 error, and
+  `PuppetDBJsonError` (tests/conformance measured both).
 """
 from __future__ import annotations
 
@@ -58,11 +60,20 @@ class ServiceUnavailable(ApiError):
                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+class PuppetDBJsonError(ApiError):
+    """A PuppetDB error PuppetDB 7 answers as JSON `{"error": msg}` (a sub-resource
+    of an unknown report) rather than plain text."""
+
+
 # Path prefix -> (JSON kind namespace or None for PuppetDB's plain text).
 _API_FORMATS = (
     ("/orchestrator/", "puppetlabs.orchestrator"),
     ("/activity-api/", "puppetlabs.activity"),
 )
+
+
+# PuppetDB paths whose every error is JSON `{"error": msg}` (PuppetDB 7.12).
+PUPPETDB_JSON_ERRORS = ("/pdb/cmd/",)
 
 
 def _namespace(path: str) -> str | None:
@@ -74,6 +85,10 @@ def _namespace(path: str) -> str | None:
 
 def render(path: str, error: ApiError) -> Response:
     namespace = _namespace(path)
+    if namespace is None and (isinstance(error, PuppetDBJsonError)
+                              or path.startswith(PUPPETDB_JSON_ERRORS)):
+        return Response(body=json.dumps({"error": error.msg}), status_code=error.status,
+                        headers={**error.headers, "Content-Type": JSON_TYPE})
     if namespace is None:
         return Response(body=error.msg, status_code=error.status,
                         headers={**error.headers, "Content-Type": TEXT_TYPE})

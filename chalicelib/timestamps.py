@@ -79,6 +79,14 @@ def stored(value: datetime | str) -> str:
     return f"{value.year:04d}-{value:%m-%dT%H:%M:%S.%f}Z"
 
 
+_STORED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
+
+
+def is_stored(text: str) -> bool:
+    """Whether `text` is in the stored form (`stored()`'s output)."""
+    return _STORED.match(text) is not None
+
+
 def normalise(text: str) -> str:
     """Parse any ISO-8601 string and return the stored form."""
     return stored(parse(text))

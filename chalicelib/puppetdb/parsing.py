@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
@@ -15,7 +16,12 @@ from .model import ORDER_FIELDS
 
 EVENT_PARAMS = {"query", "limit", "offset", "order-by", "include-total"}
 ACCEPTABLE = {"*/*", "application/*", "application/json"}
-STORE_REPORT_VERSIONS = range(3, 9)       # v8 is parsed; notes 2.2: 3-8 accepted
+STORE_REPORT_VERSIONS = range(5, 9)       # v8 is parsed; PuppetDB 7.12 retires < 5
+# PuppetDB 7.12's commands and the query parameters /pdb/cmd/v1 accepts.
+PUPPETDB_COMMANDS = ("configure expiration", "deactivate node", "replace catalog",
+                     "replace catalog inputs", "replace facts", "store report")
+COMMAND_PARAMS = {"command", "version", "certname", "producer-timestamp", "checksum",
+                  "secondsToWaitForCompletion"}
 
 
 def bad_request(msg: str) -> ApiError:
@@ -154,7 +160,16 @@ def require_json_content(content_type: str | None) -> None:
                        f"Unsupported Content-Type '{content_type}'; expected application/json")
 
 
+# A JSON `\u0000` escape not itself escaped (preceded by an even number of backslashes).
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def json_document(raw: bytes) -> object:
+    """A command's JSON body. U+0000 becomes U+FFFD, as PuppetDB 7 stores and answers it
+    (PostgreSQL text cannot hold NUL; tests/conformance). JSON text can carry a NUL only
+    as the escape `\\u0000`, so replacing the escape replaces them all."""
+    if b"\\u0000" in raw:
+        raw = _NUL_ESCAPE.sub(rb"\1\\ufffd", raw)
     try:
         return limits.body_json(raw)
     except limits.TooComplex as error:
@@ -164,23 +179,43 @@ def json_document(raw: bytes) -> object:
 
 
 def store_report_command(params: dict) -> None:
-    """Check `POST /pdb/cmd/v1` parameters as PuppetDB does (notes 2.2)."""
+    """Check `POST /pdb/cmd/v1` parameters with PuppetDB 7.12's texts (measured against
+    it, tests/conformance): the command is named with spaces, a missing certname is
+    `nil`, and a parameter PuppetDB does not know is refused."""
     command, certname = params.get("command"), params.get("certname")
-    missing = [name for name in ("command", "version", "certname") if not params.get(name)]
-    prefix = f'Command "{command}" for certname "{certname}" is invalid. '
-    if missing:
-        raise bad_request(prefix + "Command is missing required parameters: " + ", ".join(missing))
-    if command.replace("_", " ") != "store report":
-        raise bad_request(prefix + f"Unsupported command '{command}'.")
-    version = paging.decimal(params["version"], signed=False)
+    if not command:
+        raise _command_error(None, None, "Command was submitted without query parameters "
+                             "(old format). The request body must be a JSON map with required "
+                             "keys: command, version, payload.")
+    command = command.replace("_", " ")
+    if command not in PUPPETDB_COMMANDS:
+        raise _command_error(command, certname,
+                             "Command must be one of: " + ", ".join(PUPPETDB_COMMANDS) + ".")
+    if not certname:
+        raise _command_error(command, None, "Command is missing required parameters: certname.")
+    invalid = [name for name in params if name not in COMMAND_PARAMS]
+    if invalid:
+        raise _command_error(command, certname,
+                             "Command has invalid parameters: " + ", ".join(invalid) + ".")
+    if command != "store report":
+        raise _command_error(command, certname, "This service stores reports only.")
+    version = paging.decimal(params.get("version") or "", signed=False)
     if version is None:
-        raise bad_request(prefix + "Version must be a valid integer.")
+        raise _command_error(command, certname, "Version must be a valid integer.")
     if version < STORE_REPORT_VERSIONS.start:
-        raise bad_request(prefix + f'Version {version} of command "store report" is retired. '
-                          f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
+        raise _command_error(command, certname,
+                             f'Version {version} of command "store report" is retired. '
+                             f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
     if version != 8:
-        raise bad_request(prefix + f'Version {version} of command "store report" '
-                          f"is not supported; send version 8.")
+        raise _command_error(command, certname, f'Version {version} of command "store report" '
+                             "is not supported here; send version 8.")
+
+
+def _command_error(command: str | None, certname: object, reason: str) -> ApiError:
+    def shown(value):
+        return "nil" if value is None else f'"{value}"'
+    return bad_request(f"Command {shown(command)} for certname {shown(certname)} is invalid. "
+                       + reason)
 
 
 def v2_command(raw: bytes, checksum_of: Callable[[str], str]) -> dict:

@@ -58,7 +58,7 @@ def command():
         report = reports.from_v8(body)
     except reports.InvalidReport as error:
         raise parsing.bad_request(
-            f'Command "{params["command"]}" for certname "{params["certname"]}" is invalid. '
+            f'Command "store report" for certname "{params["certname"]}" is invalid. '
             f"{error}") from None
     _certificate_may_send(report.certname)
     return _store(report)

@@ -11,6 +11,7 @@ from functools import partial
 from .. import limits, timestamps
 from ..query import regex
 from ..query.ast import Compare, In, IsNull, Match, Node
+from . import jsonerrors
 from .model import canonical_json
 from .query import QueryError, parse_tree
 from .v4fields import Entity, Field
@@ -25,13 +26,16 @@ def parse_text(text: str, entity: Entity) -> Node:
         term = limits.query_json(text, "query")
     except limits.TooComplex as error:
         raise QueryError(str(error)) from None
+    except json.JSONDecodeError as error:
+        raise QueryError(jsonerrors.message(text, error)) from None
     except ValueError as error:
         raise QueryError(f"Malformed JSON for query: {text} ({error})") from None
     return parse(term, entity)
 
 
 def parse(term: object, entity: Entity) -> Node:
-    return parse_tree(term, partial(_leaf, entity=entity))
+    return parse_tree(term, partial(_leaf, entity=entity),
+                      empty="'{operator}' takes at least one argument, but none were supplied")
 
 
 def _leaf(operator: object, arguments: list, term: list, entity: Entity) -> Node:
@@ -75,9 +79,8 @@ def _not_allowed(operator: str, name: str) -> QueryError:
 def _null(name: str, field: Field, value: object) -> Node:
     if field.type == "latest":
         raise _not_allowed("null?", name)
-    if not isinstance(value, bool):
-        raise QueryError(f"Argument \"{value}\" to null? must be a boolean")
-    return IsNull(field.stored, value)
+    # Clojure truthiness, as PuppetDB 7 reads it: only null and false are false.
+    return IsNull(field.stored, value is not None and value is not False)
 
 
 def _binary(operator: str, name: str, field: Field, value: object) -> Node:

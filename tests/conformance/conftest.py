@@ -17,12 +17,12 @@ import tempfile
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from moto import mock_aws
 
 from chalicelib import storage, timestamps
-from chalicelib.puppetdb import reports
 from tests.conftest import _credentialed_client_classes, make_store
 
 from .puppetdb_server import INSTALL, PuppetDB, missing
@@ -86,6 +86,17 @@ def receive_times(puppetdb) -> dict[tuple[str, str], str]:
         return {(r["certname"], r["start_time"]): r["receive_time"] for r in json.load(answer)}
 
 
+def _store_as_received(client, params: dict, body: dict, receive_times: dict) -> None:
+    """POST the command to the service, its clock showing PuppetDB's receive time."""
+    start = timestamps.millis(timestamps.stored(body["start_time"]))
+    received = timestamps.parse(receive_times[(body["certname"], start)])
+    with mock.patch.object(timestamps, "now", lambda: received):
+        answer = client.http.post("/pdb/cmd/v1?" + urllib.parse.urlencode(params),
+                                  body=json.dumps(body),
+                                  headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200, answer.body
+
+
 @pytest.fixture(scope="session", params=("sqlite", "dynamodb"))
 def service(request, receive_times, tmp_path_factory):
     """The chalice test client over one adapter, holding the same reports."""
@@ -94,13 +105,11 @@ def service(request, receive_times, tmp_path_factory):
     if context:
         context.start()
     store = make_store(request.param, tmp_path_factory.mktemp(request.param))
-    for _, body in fixture_commands():
-        start = timestamps.millis(timestamps.stored(body["start_time"]))
-        received = receive_times[(body["certname"], start)]
-        store.store_report(reports.from_v8(body, received=timestamps.stored(received)))
     storage.use(store)
     try:
         with _credentialed_client_classes()(app, store, stage_name="local") as client:
+            for params, body in fixture_commands():
+                _store_as_received(client, params, body, receive_times)
             yield request.param, client
     finally:
         storage.use(None)

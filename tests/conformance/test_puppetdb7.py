@@ -129,4 +129,24 @@ def test_service_answers_as_puppetdb_7(case, puppetdb_send, puppetdb_hashes, ser
         reason, expected = DIFFERENT_CASES[case.name]
         assert expected(ours), f"{case.name}: {reason}; the service answered {ours}"
         return
-    assert ours == _PUPPETDB_ANSWERS[case.name]
+    theirs = _PUPPETDB_ANSWERS[case.name]
+    assert ours == theirs, _difference(ours, theirs)
+
+
+def _difference(ours: Answer, theirs: Answer) -> str:
+    """The first differing part, briefly (a whole body is too long to read)."""
+    for name in ("status", "media_type", "charset", "records"):
+        if getattr(ours, name) != getattr(theirs, name):
+            return (f"{name}: service {getattr(ours, name)!r}, PuppetDB {getattr(theirs, name)!r}"
+                    f"; bodies: service {str(ours.body)[:300]} / PuppetDB {str(theirs.body)[:300]}")
+    if isinstance(ours.body, list) and isinstance(theirs.body, list):
+        if len(ours.body) != len(theirs.body):
+            return f"service {len(ours.body)} items, PuppetDB {len(theirs.body)}"
+        for index, (a, b) in enumerate(zip(ours.body, theirs.body)):
+            if a != b:
+                if isinstance(a, dict) and isinstance(b, dict):
+                    keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+                    return f"item {index}: " + "; ".join(
+                        f"{k}: service {a.get(k)!r}, PuppetDB {b.get(k)!r}" for k in keys)[:600]
+                return f"item {index}: service {a!r}, PuppetDB {b!r}"
+    return f"body: service {str(ours.body)[:400]!r}, PuppetDB {str(theirs.body)[:400]!r}"

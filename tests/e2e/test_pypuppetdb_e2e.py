@@ -9,6 +9,8 @@ from urllib.parse import urlencode, urlparse
 
 import pypuppetdb
 import pytest
+
+from chalicelib.puppetdb import PUPPETDB_VERSION
 from pypuppetdb.QueryBuilder import AndOperator, EqualsOperator
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +39,7 @@ def db(served, http):
 
 
 def test_the_client_reads_the_puppetdb_version(db):
-    assert db.current_version() == "7.12.0"
+    assert db.current_version() == PUPPETDB_VERSION
 
 
 def test_events_parse_into_pypuppetdb_events(db):
