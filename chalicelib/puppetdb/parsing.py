@@ -169,7 +169,7 @@ def json_document(raw: bytes) -> object:
     (PostgreSQL text cannot hold NUL; tests/conformance). JSON text can carry a NUL only
     as the escape `\\u0000`, so replacing the escape replaces them all."""
     if b"\\u0000" in raw:
-        raw = _NUL_ESCAPE.sub(rb"\1\\ufffd", raw)
+        raw = _NUL_ESCAPE.sub(b"\\1" + "\ufffd".encode(), raw)
     try:
         return limits.body_json(raw)
     except limits.TooComplex as error:

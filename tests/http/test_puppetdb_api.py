@@ -252,3 +252,19 @@ def test_a_v2_event_missing_a_key_is_400_and_stores_nothing(client):
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (response.status_code, response.body) == (400, b"missing required key 'property'")
     assert json.loads(_events(client, ["~", "certname", "."]).body) == []
+
+
+def test_a_nul_character_is_stored_and_answered_as_u_fffd(client):
+    """PuppetDB 7 stores U+0000 as U+FFFD (tests/conformance); an escaped backslash
+    followed by `u0000` is text, not a NUL, and stays."""
+    body = json.loads(FIXTURES[0].read_text())["body"]
+    event = next(e for r in body["resources"] for e in r.get("events", []))
+    event["new_value"] = "a\u0000b"
+    event["old_value"] = "\\u0000"
+    response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname="
+                                + body["certname"], body=json.dumps(body),
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    (stored,) = json.loads(client.http.get("/pdb/query/v4/events?" + urlencode(
+        {"query": json.dumps(["=", "new_value", "a\ufffdb"])})).body)
+    assert (stored["new_value"], stored["old_value"]) == ("a\ufffdb", "\\u0000")

@@ -208,18 +208,3 @@ def test_an_unknown_reports_sub_resources_are_404_json(loaded, child):
 def test_version_names_the_puppetdb_release_served(client):
     assert _json(client.http.get("/pdb/meta/v1/version")) == {"version": PUPPETDB_VERSION}
 
-
-def test_a_nul_character_is_stored_and_answered_as_u_fffd(client):
-    """PuppetDB 7 stores U+0000 as U+FFFD (tests/conformance); an escaped backslash
-    followed by `u0000` is text, not a NUL, and stays."""
-    body = _body(FIXTURES[0])
-    event = next(e for r in body["resources"] for e in r.get("events", []))
-    event["new_value"] = "a\u0000b"
-    event["old_value"] = "\\u0000"
-    response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname="
-                                + body["certname"], body=json.dumps(body),
-                                headers={"Content-Type": "application/json"})
-    assert response.status_code == 200
-    (stored,) = _json(client.http.get("/pdb/query/v4/events?" + urlencode(
-        {"query": json.dumps(["~", "new_value", "^a.b$"])})))
-    assert (stored["new_value"], stored["old_value"]) == ("a\ufffdb", "\\u0000")
