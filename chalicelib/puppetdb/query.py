@@ -136,6 +136,6 @@ def _timestamp(value: object) -> str:
     if not isinstance(value, str):
         raise QueryError(f"'{json.dumps(value)}' is not a valid timestamp value")
     try:
-        return timestamps.stored(value)
+        return timestamps.stored_millis(value)     # PuppetDB keeps milliseconds
     except (timestamps.InvalidTimestamp, TypeError):
         raise QueryError(f"'{value}' is not a valid timestamp value") from None

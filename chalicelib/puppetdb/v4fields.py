@@ -16,6 +16,10 @@ from dataclasses import dataclass
 class Field:
     stored: str          # the AST / storage field
     type: str
+    # Whether PuppetDB 7 can hold SQL NULL here: a test on a NULL is unknown, so `not`
+    # of it excludes the row (v4query.three_valued). False where every row has a value
+    # (new_value/old_value hold JSON null, not SQL NULL: `null?` never finds them).
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,19 @@ class Entity:
         return sorted(self.fields)
 
 
-LATEST = {"latest_report?": Field("latest_report", "latest")}   # query only, never shown
+LATEST = {"latest_report?": Field("latest_report", "latest", nullable=False)}   # query only, never shown
+
+
+# Never NULL in PuppetDB 7 (measured with `null?`, tests/conformance).
+NOT_NULL = {"certname", "report", "status", "timestamp", "resource_type", "resource_title",
+            "run_start_time", "run_end_time", "report_receive_time", "new_value", "old_value",
+            "configuration_version", "environment", "hash", "start_time", "end_time",
+            "producer_timestamp", "receive_time", "puppet_version", "report_format", "type",
+            "transaction_uuid"}
 
 
 def _fields(**types: str) -> dict[str, Field]:
-    return {name: Field(name, kind) for name, kind in types.items()}
+    return {name: Field(name, kind, name not in NOT_NULL) for name, kind in types.items()}
 
 
 EVENTS = Entity(
@@ -108,6 +120,6 @@ STATUS_COUNTS = {"failure": "failures", "success": "successes", "noop": "noops",
 # counts_filter: a query on the counts themselves (PDB query.clj event-count-ops).
 COUNTS = Entity(
     name="event-counts",
-    fields={name: Field(name, "numeric") for name in COUNT_COLUMNS},
+    fields={name: Field(name, "numeric", nullable=False) for name in COUNT_COLUMNS},
     order_columns=COUNT_COLUMNS, default_order=(), tiebreak=(), order_text=COUNT_COLUMNS,
 )

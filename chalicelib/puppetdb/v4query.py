@@ -10,13 +10,14 @@ from functools import partial
 
 from .. import limits, timestamps
 from ..query import regex
-from ..query.ast import Compare, In, IsNull, Match, Node
+from ..query.ast import EVERYTHING, And, Compare, In, IsNull, Match, Node, Not, Or, all_of, any_of
 from . import jsonerrors
 from .model import canonical_json
 from .query import QueryError, parse_tree
 from .v4fields import Entity, Field
 
 INEQUALITIES = (">", ">=", "<", "<=")
+NOTHING = Not(EVERYTHING)
 BINARY = ("=", "~") + INEQUALITIES
 ORDERED_TYPES = ("numeric", "timestamp")
 
@@ -34,8 +35,39 @@ def parse_text(text: str, entity: Entity) -> Node:
 
 
 def parse(term: object, entity: Entity) -> Node:
-    return parse_tree(term, partial(_leaf, entity=entity),
+    tree = parse_tree(term, partial(_leaf, entity=entity),
                       empty="'{operator}' takes at least one argument, but none were supplied")
+    nullable = {f.stored for f in entity.fields.values() if f.nullable}
+    return three_valued(tree, nullable)
+
+
+def three_valued(node: Node, nullable: set[str]) -> Node:
+    """The query as SQL's three-valued logic reads it, in the AST's two-valued terms.
+
+    PuppetDB 7 compiles `not` to SQL NOT: a test on a NULL field is unknown, and so is
+    its negation, so `["not", ["=", "property", "ensure"]]` leaves out events without
+    a property (tests/conformance). The AST's `Not` is two-valued (the 1.4 dialect's
+    rule, document 002), so each `not` becomes "definitely false": a leaf is definitely
+    false when it is false and its field is not NULL; De Morgan for `and`/`or`."""
+    if isinstance(node, And):
+        return And(tuple(three_valued(t, nullable) for t in node.terms))
+    if isinstance(node, Or):
+        return Or(tuple(three_valued(t, nullable) for t in node.terms))
+    if isinstance(node, Not):
+        return _definitely_false(node.term, nullable)
+    return node
+
+
+def _definitely_false(node: Node, nullable: set[str]) -> Node:
+    if isinstance(node, And):
+        return any_of(*(_definitely_false(t, nullable) for t in node.terms))
+    if isinstance(node, Or):
+        return all_of(*(_definitely_false(t, nullable) for t in node.terms))
+    if isinstance(node, Not):
+        return three_valued(node.term, nullable)
+    if isinstance(node, IsNull) or node.field not in nullable:
+        return Not(node)        # never unknown
+    return all_of(Not(node), IsNull(node.field, False))
 
 
 def _leaf(operator: object, arguments: list, term: list, entity: Entity) -> Node:
@@ -80,7 +112,10 @@ def _null(name: str, field: Field, value: object) -> Node:
     if field.type == "latest":
         raise _not_allowed("null?", name)
     # Clojure truthiness, as PuppetDB 7 reads it: only null and false are false.
-    return IsNull(field.stored, value is not None and value is not False)
+    wanted = value is not None and value is not False
+    if not field.nullable:
+        return NOTHING if wanted else EVERYTHING
+    return IsNull(field.stored, wanted)
 
 
 def _binary(operator: str, name: str, field: Field, value: object) -> Node:
@@ -108,12 +143,7 @@ def _binary(operator: str, name: str, field: Field, value: object) -> Node:
 def _value(name: str, field: Field, value: object) -> object:
     """A query value in stored form."""
     if field.type == "timestamp":
-        if not isinstance(value, str):
-            raise QueryError(f"'{json.dumps(value)}' is not a valid timestamp value")
-        try:
-            return timestamps.stored(value)
-        except timestamps.InvalidTimestamp:
-            raise QueryError(f"'{value}' is not a valid timestamp value") from None
+        return timestamp_value(value)
     if field.type == "numeric":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise QueryError(f'Argument "{value}" is incompatible with numeric field "{name}".')
@@ -128,6 +158,25 @@ def _value(name: str, field: Field, value: object) -> object:
         # Strings compare only with strings; a number never matches a stored string.
         return json.dumps(value)
     return value
+
+
+def timestamp_value(value: object) -> str:
+    """A v4 time value in stored form, to the millisecond as PuppetDB keeps times: an
+    ISO-8601 string, or an integer of epoch milliseconds (PuppetDB 7 coerces one so)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return timestamps.from_epoch_millis(value)
+        except timestamps.InvalidTimestamp:
+            raise QueryError(f"'{value}' is not a valid timestamp value") from None
+    if isinstance(value, float):
+        raise QueryError("No implementation of method: :to-date-time of protocol: "
+                         "#'clj-time.coerce/ICoerce found for class: java.lang.Double")
+    if not isinstance(value, str):
+        raise QueryError(f"'{json.dumps(value)}' is not a valid timestamp value")
+    try:
+        return timestamps.stored_millis(value)
+    except timestamps.InvalidTimestamp:
+        raise QueryError(f"'{value}' is not a valid timestamp value") from None
 
 
 def _in(name: object, values: object, entity: Entity) -> Node:
