@@ -44,11 +44,13 @@ def parse(term: object, entity: Entity) -> Node:
 def three_valued(node: Node, nullable: set[str]) -> Node:
     """The query as SQL's three-valued logic reads it, in the AST's two-valued terms.
 
-    PuppetDB 7 compiles `not` to SQL NOT: a test on a NULL field is unknown, and so is
-    its negation, so `["not", ["=", "property", "ensure"]]` leaves out events without
-    a property (tests/conformance). The AST's `Not` is two-valued (the 1.4 dialect's
-    rule, document 002), so each `not` becomes "definitely false": a leaf is definitely
-    false when it is false and its field is not NULL; De Morgan for `and`/`or`."""
+    PuppetDB 7 compiles `not` to SQL NOT: `=`, `<`.. and `in` on a NULL field are
+    unknown, and so is their negation, so `["not", ["=", "property", "ensure"]]` leaves
+    out events without a property; `~` on NULL is false, its negation true
+    (measured, tests/conformance). The AST's `Not` is two-valued (the 1.4 dialect's
+    rule, document 002), so each `not` becomes "definitely false": a comparison is
+    definitely false when it is false and its field is not NULL; De Morgan for
+    `and`/`or`."""
     if isinstance(node, And):
         return And(tuple(three_valued(t, nullable) for t in node.terms))
     if isinstance(node, Or):
@@ -65,7 +67,7 @@ def _definitely_false(node: Node, nullable: set[str]) -> Node:
         return all_of(*(_definitely_false(t, nullable) for t in node.terms))
     if isinstance(node, Not):
         return three_valued(node.term, nullable)
-    if isinstance(node, IsNull) or node.field not in nullable:
+    if not isinstance(node, (Compare, In)) or node.field not in nullable:
         return Not(node)        # never unknown
     return all_of(Not(node), IsNull(node.field, False))
 
