@@ -22,8 +22,40 @@ MASKED_FIELDS = {
     "resource_events": "a report's events are given by reference (href) only, so a page of "
                        "reports stays bounded; PuppetDB 7 also embeds every event",
 }
+_CORRECTIVE = ("corrective_change is kept as Puppet sent it (PE's PuppetDB does so); "
+               "open-source PuppetDB 7 stores NULL, so queries on it differ")
+_BUG = "PuppetDB 7.12 answers 500 here (its bug, ../shared/notes/puppetdb.md 6.9)"
+_UNKNOWN = ("PuppetDB redirects an unknown path to its dashboard (302), which the service "
+            "does not serve; the service answers 404 in PuppetDB's plain-text format")
+_METHOD = ("PuppetDB answers another method on a query endpoint 400; the service answers "
+           "HTTP's 405, with PuppetDB's text")
+
+
+def _ok(answer: Answer) -> bool:
+    return answer.status == 200 and answer.media_type == "application/json"
+
+
+def _refused(text: str, status: int = 400):
+    return lambda a: (a.status, a.media_type, a.body) == (status, "text/plain", text)
+
+
+def _unknown(path: str):
+    return _refused(f"No route serves {path}", 404)
+
+
 DIFFERENT_CASES = {
-    # PuppetDB 7.12's own bugs (../shared/notes/puppetdb.md 6.9): judged on the service's own.
+    "events-corrective-change": (_CORRECTIVE, _ok),
+    "events-null-corrective": (_CORRECTIVE, _ok),
+    "events-not-corrective": (_CORRECTIVE, _ok),
+    "events-in-line": (_BUG + " (integer = text)", lambda a: _ok(a) and a.body and all(e["line"] in (8, 46) for e in a.body)),
+    "err-regex-on-line": (_BUG + " (integer ~ text)",
+                          _refused("Query operator ~ is not allowed on field line")),
+    "err-query-not-array": (_BUG + " (a schema check)",
+                            _refused('"certname" is not well-formed: queries must be an array')),
+    "route-unknown-v4": (_UNKNOWN, _unknown("/pdb/query/v4/nodes-of-mars")),
+    "route-unknown-root": (_UNKNOWN, _unknown("/pdb/nothing/here")),
+    "method-delete-events": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
+    "method-put-reports": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
 }
 
 
