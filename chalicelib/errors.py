@@ -65,6 +65,11 @@ class PuppetDBJsonError(ApiError):
     of an unknown report) rather than plain text."""
 
 
+class PuppetDBTextError(ApiError):
+    """A PuppetDB error that stays plain text where the path's errors are JSON
+    (PuppetDB 7 answers a command's wrong Content-Type 415 in plain text)."""
+
+
 # Path prefix -> (JSON kind namespace or None for PuppetDB's plain text).
 _API_FORMATS = (
     ("/orchestrator/", "puppetlabs.orchestrator"),
@@ -86,7 +91,8 @@ def _namespace(path: str) -> str | None:
 def render(path: str, error: ApiError) -> Response:
     namespace = _namespace(path)
     if namespace is None and (isinstance(error, PuppetDBJsonError)
-                              or path.startswith(PUPPETDB_JSON_ERRORS)):
+                              or path.startswith(PUPPETDB_JSON_ERRORS)
+                              and not isinstance(error, PuppetDBTextError)):
         return Response(body=json.dumps({"error": error.msg}), status_code=error.status,
                         headers={**error.headers, "Content-Type": JSON_TYPE})
     if namespace is None:

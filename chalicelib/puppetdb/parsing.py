@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from .. import limits, paging
 from ..config import settings
-from ..errors import ApiError
+from ..errors import ApiError, PuppetDBTextError
 from . import query
 from .model import ORDER_FIELDS
 
@@ -152,12 +152,13 @@ def command_body(raw: bytes | None, encoding: str | None) -> bytes:
 
 
 def require_json_content(content_type: str | None) -> None:
-    """PuppetDB answers 415 to a command whose Content-Type is not JSON (notes 2.2);
-    a missing header is let through."""
-    if content_type is not None and \
-            content_type.split(";")[0].strip().lower() != "application/json":
-        raise ApiError(415, "unsupported-media-type",
-                       f"Unsupported Content-Type '{content_type}'; expected application/json")
+    """PuppetDB answers 415 to a command whose Content-Type is not JSON (notes 2.2), in
+    plain text with PuppetDB 7.12's wording; a missing header is let through."""
+    if content_type is not None:
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise PuppetDBTextError(415, "unsupported-media-type",
+                                    f"content type {media_type} not supported")
 
 
 # A JSON `\u0000` escape not itself escaped (preceded by an even number of backslashes).

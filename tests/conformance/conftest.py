@@ -55,9 +55,10 @@ def _post(url: str, params: dict, body: dict) -> dict:
         return json.load(answer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def puppetdb(tmp_path_factory):
-    """A running PuppetDB 7 holding fixture_commands(): its base URL."""
+    """A running PuppetDB 7 holding fixture_commands(): its base URL. Module-scoped:
+    the JVM (~500 MB) stops when the tier ends."""
     reason = missing()
     if reason:
         message = f"the conformance tier needs a real PuppetDB 7: {reason}. Install: {INSTALL}"
@@ -79,7 +80,7 @@ def puppetdb(tmp_path_factory):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def receive_times(puppetdb) -> dict[tuple[str, str], str]:
     """(certname, start_time) -> PuppetDB's receive time of that report."""
     with urllib.request.urlopen(f"{puppetdb}/pdb/query/v4/reports", timeout=30) as answer:
@@ -97,9 +98,10 @@ def _store_as_received(client, params: dict, body: dict, receive_times: dict) ->
     assert answer.status_code == 200, answer.body
 
 
-@pytest.fixture(scope="session", params=("sqlite", "dynamodb"))
+@pytest.fixture(scope="module", params=("sqlite", "dynamodb"))
 def service(request, receive_times, tmp_path_factory):
-    """The chalice test client over one adapter, holding the same reports."""
+    """The chalice test client over one adapter, holding the same reports. Module-scoped:
+    its moto mock and its `storage.use` end with the tier, before any other test."""
     from app import app
     context = mock_aws() if request.param == "dynamodb" else None
     if context:

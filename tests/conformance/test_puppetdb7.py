@@ -93,7 +93,7 @@ def _headers(case: Case) -> dict:
     return headers
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def puppetdb_send(puppetdb):
     def send(case: Case):
         url = puppetdb + case.path
@@ -110,12 +110,12 @@ def puppetdb_send(puppetdb):
     return send
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def puppetdb_hashes(puppetdb_send):
     return _hashes(puppetdb_send)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def service_send(service):
     _, client = service
 
@@ -129,7 +129,7 @@ def service_send(service):
     return send
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def service_hashes(service_send):
     return _hashes(service_send)
 

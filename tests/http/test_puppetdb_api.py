@@ -244,6 +244,13 @@ def test_a_command_in_another_media_type_or_encoding_is_415(client, headers):
     assert response.status_code == 415
 
 
+def test_a_command_in_another_media_type_is_415_plain_text_as_puppetdb_7_answers(client):
+    response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname=a",
+                                body=b"{}", headers={"Content-Type": "text/plain"})
+    assert (response.status_code, response.body) == (415, b"content type text/plain not supported")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
 def test_a_v2_event_missing_a_key_is_400_and_stores_nothing(client):
     payload = {**demo.B1, "resource-events": [{k: v for k, v in demo.B1["resource-events"][0].items()
                                                if k != "property"}]}
