@@ -190,9 +190,9 @@ def _in(name: object, values: object, entity: Entity) -> Node:
         raise QueryError("Operator 'in' supports only the form "
                          "[\"in\", <field>, [\"array\", [<value>, ...]]] here")
     if not isinstance(values[1], list):
-        raise QueryError("Operator 'array' requires a vector argument")
+        raise QueryError("Operator array requires a vector argument")
     if field.type == "array":
-        raise QueryError("Operator 'in'...'array' is not supported on array types")
+        raise QueryError("Operator in...array is not supported on array types")
     if field.type == "latest":
         raise _not_allowed("in", name)
     return In(field.stored, tuple(_value(name, field, v) for v in values[1]))

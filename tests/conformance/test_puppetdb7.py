@@ -52,6 +52,10 @@ DIFFERENT_CASES = {
                           _refused("Query operator ~ is not allowed on field line")),
     "err-query-not-array": (_BUG + " (a schema check)",
                             _refused('"certname" is not well-formed: queries must be an array')),
+    "err-regex-invalid": ("the regular expression engines differ (PostgreSQL's, RE2); both "
+                          "refuse an invalid pattern with 400, in their own words",
+                          lambda a: a.status == 400 and a.media_type == "text/plain"
+                          and str(a.body).startswith("invalid regular expression")),
     "route-unknown-v4": (_UNKNOWN, _unknown("/pdb/query/v4/nodes-of-mars")),
     "route-unknown-root": (_UNKNOWN, _unknown("/pdb/nothing/here")),
     "method-delete-events": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
