@@ -3,6 +3,7 @@ cases.CASES, on both adapters, compared answer for answer (status, media type an
 charset, X-Records, body or error text), except where DIFFERENCES says why not."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.parse
@@ -71,17 +72,18 @@ def _hashes(send) -> dict[str, str]:
 
 
 def _spelled(case: Case, hashes: dict[str, str]) -> Case:
+    """The case with `{a1}`-style report names in its path and parameters replaced by
+    this side's hashes."""
     by_report = {name: h for h, label in hashes.items() for name, (cert, start) in REPORTS.items()
                  if label == f"report:{cert}@{start}"}
-    params = {k: _fill_json(v, by_report) for k, v in case.params.items()}
-    return Case(case.name, _fill_json(case.path, by_report), params, case.method, case.body, case.headers,
-                case.ordered)
+    params = {k: _with_hashes(v, by_report) for k, v in case.params.items()}
+    return dataclasses.replace(case, path=_with_hashes(case.path, by_report), params=params)
 
 
-def _fill_json(value: str, by_report: dict[str, str]) -> str:
+def _with_hashes(text: str, by_report: dict[str, str]) -> str:
     for name, report_hash in by_report.items():
-        value = value.replace("{" + name + "}", report_hash)
-    return value
+        text = text.replace("{" + name + "}", report_hash)
+    return text
 
 
 def _raw_body(case: Case) -> bytes | None:
