@@ -5,8 +5,8 @@ Route code raises `ApiError` (or a helper below); `app.py` installs
 - orchestrator and activity: JSON `{"kind", "msg", "details"}` (PE's error format,
   ../shared/notes/pe-clients.md section 3);
 - PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4), except
-  where PuppetDB 7 answers JSON `{"error": msg}`: every /pdb/cmd/v1 error, and
-  `PuppetDBJsonError` (tests/conformance measured both).
+  `PuppetDBJsonError`, where PuppetDB 7 answers JSON `{"error": msg}` (a command's
+  400s, a sub-resource of an unknown report; measured by tests/conformance).
 """
 from __future__ import annotations
 
@@ -61,13 +61,8 @@ class ServiceUnavailable(ApiError):
 
 
 class PuppetDBJsonError(ApiError):
-    """A PuppetDB error PuppetDB 7 answers as JSON `{"error": msg}` (a sub-resource
-    of an unknown report) rather than plain text."""
-
-
-class PuppetDBTextError(ApiError):
-    """A PuppetDB error that stays plain text where the path's errors are JSON
-    (PuppetDB 7 answers a command's wrong Content-Type 415 in plain text)."""
+    """A PuppetDB error PuppetDB 7 answers as JSON `{"error": msg}` rather than plain
+    text: a command's 400s, a sub-resource of an unknown report."""
 
 
 # Path prefix -> (JSON kind namespace or None for PuppetDB's plain text).
@@ -75,10 +70,6 @@ _API_FORMATS = (
     ("/orchestrator/", "puppetlabs.orchestrator"),
     ("/activity-api/", "puppetlabs.activity"),
 )
-
-
-# PuppetDB paths whose every error is JSON `{"error": msg}` (PuppetDB 7.12).
-PUPPETDB_JSON_ERRORS = ("/pdb/cmd/",)
 
 
 def _namespace(path: str) -> str | None:
@@ -90,9 +81,7 @@ def _namespace(path: str) -> str | None:
 
 def render(path: str, error: ApiError) -> Response:
     namespace = _namespace(path)
-    if namespace is None and (isinstance(error, PuppetDBJsonError)
-                              or path.startswith(PUPPETDB_JSON_ERRORS)
-                              and not isinstance(error, PuppetDBTextError)):
+    if namespace is None and isinstance(error, PuppetDBJsonError):
         return Response(body=json.dumps({"error": error.msg}), status_code=error.status,
                         headers={**error.headers, "Content-Type": JSON_TYPE})
     if namespace is None:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from .. import limits, paging
 from ..config import settings
-from ..errors import ApiError, PuppetDBTextError
+from ..errors import ApiError, PuppetDBJsonError
 from . import query
 from .model import ORDER_FIELDS
 
@@ -157,15 +157,20 @@ def require_json_content(content_type: str | None) -> None:
     if content_type is not None:
         media_type = content_type.split(";")[0].strip().lower()
         if media_type != "application/json":
-            raise PuppetDBTextError(415, "unsupported-media-type",
-                                    f"content type {media_type} not supported")
+            raise ApiError(415, "unsupported-media-type",
+                           f"content type {media_type} not supported")
 
 
 # A JSON `\u0000` escape not itself escaped (preceded by an even number of backslashes).
 _NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 
-def json_document(raw: bytes) -> object:
+def command_error(msg: str) -> ApiError:
+    """A command's 400: PuppetDB 7 answers it as JSON `{"error": msg}`."""
+    return PuppetDBJsonError(400, "bad-request", msg)
+
+
+def json_document(raw: bytes, bad: Callable[[str], ApiError] = bad_request) -> object:
     """A command's JSON body. U+0000 becomes U+FFFD, as PuppetDB 7 stores and answers it
     (PostgreSQL text cannot hold NUL; tests/conformance). JSON text can carry a NUL only
     as the escape `\\u0000`, so replacing the escape replaces them all."""
@@ -174,9 +179,9 @@ def json_document(raw: bytes) -> object:
     try:
         return limits.body_json(raw)
     except limits.TooComplex as error:
-        raise bad_request(str(error)) from None
+        raise bad(str(error)) from None
     except (UnicodeDecodeError, ValueError) as error:
-        raise bad_request(f"The request body is not valid JSON: {error}") from None
+        raise bad(f"The request body is not valid JSON: {error}") from None
 
 
 def store_report_command(params: dict) -> None:
@@ -215,8 +220,8 @@ def store_report_command(params: dict) -> None:
 def _command_error(command: str | None, certname: object, reason: str) -> ApiError:
     def shown(value):
         return "nil" if value is None else f'"{value}"'
-    return bad_request(f"Command {shown(command)} for certname {shown(certname)} is invalid. "
-                       + reason)
+    return command_error(f"Command {shown(command)} for certname {shown(certname)} is invalid. "
+                         + reason)
 
 
 def v2_command(raw: bytes, checksum_of: Callable[[str], str]) -> dict:

@@ -53,11 +53,12 @@ def command():
     _certificate_may_send(params["certname"])
     parsing.require_json_content(_header("content-type"))
     body = parsing.json_document(parsing.command_body(_request().raw_body,
-                                                      _header("content-encoding")))
+                                                      _header("content-encoding")),
+                                 bad=parsing.command_error)
     try:
         report = reports.from_v8(body)
     except reports.InvalidReport as error:
-        raise parsing.bad_request(
+        raise parsing.command_error(
             f'Command "store report" for certname "{params["certname"]}" is invalid. '
             f"{error}") from None
     _certificate_may_send(report.certname)

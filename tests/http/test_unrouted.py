@@ -47,10 +47,10 @@ def test_a_wrong_method_is_405_in_pe_format(client, method, path, namespace):
     assert json.loads(response.body)["kind"] == f"{namespace}/method-not-allowed"
 
 
-def test_a_wrong_method_on_a_command_endpoint_is_405_in_puppetdb_json(client):
+def test_a_wrong_method_on_a_command_endpoint_is_405_in_plain_text(client):
     response = client.http.request("GET", "/pdb/cmd/v1")
-    assert response.status_code == 405
-    assert json.loads(response.body) == {"error": "The method GET is not allowed on /pdb/cmd/v1"}
+    assert (response.status_code, response.body.decode()) == (
+        405, "The method GET is not allowed on /pdb/cmd/v1")
 
 
 def test_an_unknown_path_still_needs_a_token(client):
