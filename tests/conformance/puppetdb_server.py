@@ -109,7 +109,7 @@ class PuppetDB:
         logback = os.path.join(self.directory, "logback.xml")
         with open(logback, "w") as out:
             out.write('<configuration><appender name="F" class="ch.qos.logback.core.FileAppender">'
-                      f'<file>{self.directory}/puppetdb.log</file><encoder><pattern>%d %-5p '
+                      f'<file>{var}/puppetdb.log</file><encoder><pattern>%d %-5p '
                       '[%c{2}] %m%n</pattern></encoder></appender><root level="info">'
                       '<appender-ref ref="F"/></root></configuration>')
         files = {
@@ -126,13 +126,10 @@ class PuppetDB:
         for name, text in files.items():
             with open(os.path.join(conf, name), "w") as out:
                 out.write(text)
-        for root, dirs, names in os.walk(self.directory):
-            if root.startswith(self.pg_data) or root.endswith("sock"):
-                continue
-            for name in dirs + names:
-                path = os.path.join(root, name)
-                if not path.startswith((self.pg_data, os.path.join(self.directory, "sock"))):
-                    shutil.chown(path, "puppetdb", "puppetdb")
+        # PuppetDB runs as its own user: it must read its configuration, write its vardir.
+        for path in (conf, var, bootstrap, logback,
+                     *(os.path.join(conf, name) for name in os.listdir(conf))):
+            shutil.chown(path, "puppetdb", "puppetdb")
         # setpriv execs, so the process is the JVM itself.
         self.process = subprocess.Popen(
             ["setpriv", "--reuid=puppetdb", "--regid=puppetdb", "--init-groups",
@@ -145,7 +142,7 @@ class PuppetDB:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"PuppetDB exited ({self.process.returncode}); "
-                                   f"see {self.directory}/puppetdb.log")
+                                   f"see {self.directory}/var/puppetdb.log and stdout.log")
             try:
                 with urllib.request.urlopen(
                         self.url + "/status/v1/services/puppetdb-status", timeout=2) as answer:
@@ -172,6 +169,7 @@ class PuppetDB:
 
 if __name__ == "__main__":      # by hand: python -m tests.conformance.puppetdb_server DIR
     import sys
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))     # stop() on kill, too
     server = PuppetDB.start(sys.argv[1])
     print(server.url, server.process.pid, flush=True)
     try:
