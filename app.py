@@ -1,7 +1,7 @@
 """Puppet events service: wiring only (routes live in chalicelib/<api>/routes.py)."""
 from chalice import Chalice
 
-from chalicelib import limits, logs
+from chalicelib import limits, logs, routing
 from chalicelib.activity.routes import blueprint as activity
 from chalicelib.auth.middleware import authenticate
 from chalicelib.errors import render_errors
@@ -28,3 +28,5 @@ app.register_blueprint(puppetdb)
 app.register_blueprint(puppetdb_v4)
 app.register_blueprint(activity, url_prefix="/activity-api")
 app.register_blueprint(api_description)
+# Last, from the routes above: 404 for unknown paths, 405 for unserved methods.
+routing.answer_unrouted(app)

@@ -4,7 +4,9 @@ Route code raises `ApiError` (or a helper below); `app.py` installs
 `render_errors`, which picks the format from the request path:
 - orchestrator and activity: JSON `{"kind", "msg", "details"}` (PE's error format,
   ../shared/notes/pe-clients.md section 3);
-- PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4).
+- PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4), except
+  `PuppetDBJsonError`, where PuppetDB 7 answers JSON `{"error": msg}` (a command's
+  400s, a sub-resource of an unknown report; measured by tests/conformance).
 """
 from __future__ import annotations
 
@@ -58,6 +60,11 @@ class ServiceUnavailable(ApiError):
                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+class PuppetDBJsonError(ApiError):
+    """A PuppetDB error PuppetDB 7 answers as JSON `{"error": msg}` rather than plain
+    text: a command's 400s, a sub-resource of an unknown report."""
+
+
 # Path prefix -> (JSON kind namespace or None for PuppetDB's plain text).
 _API_FORMATS = (
     ("/orchestrator/", "puppetlabs.orchestrator"),
@@ -74,6 +81,9 @@ def _namespace(path: str) -> str | None:
 
 def render(path: str, error: ApiError) -> Response:
     namespace = _namespace(path)
+    if namespace is None and isinstance(error, PuppetDBJsonError):
+        return Response(body=json.dumps({"error": error.msg}), status_code=error.status,
+                        headers={**error.headers, "Content-Type": JSON_TYPE})
     if namespace is None:
         return Response(body=error.msg, status_code=error.status,
                         headers={**error.headers, "Content-Type": TEXT_TYPE})

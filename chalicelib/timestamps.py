@@ -79,6 +79,28 @@ def stored(value: datetime | str) -> str:
     return f"{value.year:04d}-{value:%m-%dT%H:%M:%S.%f}Z"
 
 
+_STORED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
+
+
+def is_stored(text: str) -> bool:
+    """Whether `text` is in the stored form (`stored()`'s output)."""
+    return _STORED.match(text) is not None
+
+
+def stored_millis(value: datetime | str) -> str:
+    """The stored form truncated to the millisecond, as PuppetDB keeps times (Joda
+    DateTime): `.000123` is `.000`. Same width, so stored order is unchanged."""
+    return stored(value)[:23] + "000Z"
+
+
+def from_epoch_millis(value: int) -> str:
+    """Milliseconds since the epoch (a number PuppetDB reads as a time) -> stored form."""
+    try:
+        return stored(datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=value))
+    except OverflowError:
+        raise InvalidTimestamp(value) from None
+
+
 def normalise(text: str) -> str:
     """Parse any ISO-8601 string and return the stored form."""
     return stored(parse(text))

@@ -87,6 +87,19 @@ def table_resource(spec: TableSpec) -> dict:
     }
 
 
+# A path deeper than the app's generated 404 routes reach (chalicelib/routing.py)
+# would get API Gateway's 403 "Missing Authentication Token", which clients show as a
+# permission problem: it is a 404. (Wrong methods never get here: every path has
+# every method, and the app answers 405.)
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": {
+        "statusCode": 404,
+        "responseTemplates": {"application/json": json.dumps(
+            {"kind": "not-found", "msg": "No route serves this path", "details": None})},
+    },
+}
+
+
 def template() -> dict:
     resources = {_logical_id(spec): table_resource(spec) for spec in TABLES}
     resources.update({
@@ -102,7 +115,8 @@ def template() -> dict:
                 "HasConcurrencyLimit", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]},
         }},
         "RestAPI": {"Properties": {"DefinitionBody": {
-            "x-amazon-apigateway-binary-media-types": BINARY_MEDIA_TYPES}}},
+            "x-amazon-apigateway-binary-media-types": BINARY_MEDIA_TYPES,
+            "x-amazon-apigateway-gateway-responses": GATEWAY_RESPONSES}}},
         "ApiHandlerRole": {"Properties": {"Policies": [
             {"PolicyName": "ApiHandlerRolePolicy", "PolicyDocument": template_policy()}]}},
         "APIHandlerLogGroup": {

@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
 
 from .. import limits, paging
 from ..config import settings
-from ..errors import ApiError
+from ..errors import ApiError, PuppetDBJsonError
 from . import query, reports
 from .model import ORDER_FIELDS
 
 EVENT_PARAMS = {"query", "limit", "offset", "order-by", "include-total"}
 ACCEPTABLE = {"*/*", "application/*", "application/json"}
-STORE_REPORT_VERSIONS = range(3, 9)       # v8 is parsed; notes 2.2: 3-8 accepted
+STORE_REPORT_VERSIONS = range(5, 9)       # v8 is parsed; PuppetDB 7.12 retires < 5
+# PuppetDB 7.12's commands and the query parameters /pdb/cmd/v1 accepts.
+PUPPETDB_COMMANDS = ("configure expiration", "deactivate node", "replace catalog",
+                     "replace catalog inputs", "replace facts", "store report")
+COMMAND_PARAMS = {"command", "version", "certname", "producer-timestamp", "checksum",
+                  "secondsToWaitForCompletion"}
 
 
 def bad_request(msg: str) -> ApiError:
     return ApiError(400, "bad-request", msg)
 
 
-def invalid_report(error: ValueError, prefix: str = "") -> ApiError:
-    """A report refused by reports.py: 400, or 413 past a write bound (limits.too_large)."""
+def invalid_report(error: ValueError, prefix: str = "",
+                   bad: Callable[[str], ApiError] = bad_request) -> ApiError:
+    """A report refused by reports.py: 413 past a write bound (limits.too_large), else
+    `bad`'s 400 (plain text; a v8 command's is PuppetDB 7's JSON, command_error)."""
     if isinstance(error, reports.TooManyEvents):
         return limits.too_large(prefix + str(error))
-    return bad_request(prefix + str(error))
+    return bad(prefix + str(error))
 
 
 @dataclass(frozen=True)
@@ -151,41 +159,76 @@ def command_body(raw: bytes | None, encoding: str | None) -> bytes:
 
 
 def require_json_content(content_type: str | None) -> None:
-    """PuppetDB answers 415 to a command whose Content-Type is not JSON (notes 2.2);
-    a missing header is let through."""
-    if content_type is not None and \
-            content_type.split(";")[0].strip().lower() != "application/json":
-        raise ApiError(415, "unsupported-media-type",
-                       f"Unsupported Content-Type '{content_type}'; expected application/json")
+    """PuppetDB answers 415 to a command whose Content-Type is not JSON (notes 2.2), in
+    plain text with PuppetDB 7.12's wording; a missing header is let through."""
+    if content_type is not None:
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError(415, "unsupported-media-type",
+                           f"content type {media_type} not supported")
 
 
-def json_document(raw: bytes) -> object:
+# A JSON `\u0000` escape not itself escaped (preceded by an even number of backslashes).
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def command_error(msg: str) -> ApiError:
+    """A command's 400: PuppetDB 7 answers it as JSON `{"error": msg}`."""
+    return PuppetDBJsonError(400, "bad-request", msg)
+
+
+def json_document(raw: bytes, bad: Callable[[str], ApiError] = bad_request) -> object:
+    """A command's JSON body. U+0000 becomes U+FFFD, as PuppetDB 7 stores and answers it
+    (PostgreSQL text cannot hold NUL; tests/conformance). JSON text can carry a NUL only
+    as the escape `\\u0000`, so replacing the escape replaces them all."""
+    if b"\\u0000" in raw:
+        raw = _NUL_ESCAPE.sub(b"\\1" + "\ufffd".encode(), raw)
     try:
         return limits.body_json(raw)
     except limits.TooComplex as error:
-        raise bad_request(str(error)) from None
+        raise bad(str(error)) from None
     except (UnicodeDecodeError, ValueError) as error:
-        raise bad_request(f"The request body is not valid JSON: {error}") from None
+        raise bad(f"The request body is not valid JSON: {error}") from None
 
 
 def store_report_command(params: dict) -> None:
-    """Check `POST /pdb/cmd/v1` parameters as PuppetDB does (notes 2.2)."""
+    """Check `POST /pdb/cmd/v1` parameters with PuppetDB 7.12's texts (measured against
+    it, tests/conformance): the command is named with spaces, a missing certname is
+    `nil`, and a parameter PuppetDB does not know is refused."""
     command, certname = params.get("command"), params.get("certname")
-    missing = [name for name in ("command", "version", "certname") if not params.get(name)]
-    prefix = f'Command "{command}" for certname "{certname}" is invalid. '
-    if missing:
-        raise bad_request(prefix + "Command is missing required parameters: " + ", ".join(missing))
-    if command.replace("_", " ") != "store report":
-        raise bad_request(prefix + f"Unsupported command '{command}'.")
-    version = paging.decimal(params["version"], signed=False)
+    if not command:
+        raise _command_error(None, None, "Command was submitted without query parameters "
+                             "(old format). The request body must be a JSON map with required "
+                             "keys: command, version, payload.")
+    command = command.replace("_", " ")
+    if command not in PUPPETDB_COMMANDS:
+        raise _command_error(command, certname,
+                             "Command must be one of: " + ", ".join(PUPPETDB_COMMANDS) + ".")
+    if not certname:
+        raise _command_error(command, None, "Command is missing required parameters: certname.")
+    invalid = [name for name in params if name not in COMMAND_PARAMS]
+    if invalid:
+        raise _command_error(command, certname,
+                             "Command has invalid parameters: " + ", ".join(invalid) + ".")
+    if command != "store report":
+        raise _command_error(command, certname, "This service stores reports only.")
+    version = paging.decimal(params.get("version") or "", signed=False)
     if version is None:
-        raise bad_request(prefix + "Version must be a valid integer.")
+        raise _command_error(command, certname, "Version must be a valid integer.")
     if version < STORE_REPORT_VERSIONS.start:
-        raise bad_request(prefix + f'Version {version} of command "store report" is retired. '
-                          f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
+        raise _command_error(command, certname,
+                             f'Version {version} of command "store report" is retired. '
+                             f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
     if version != 8:
-        raise bad_request(prefix + f'Version {version} of command "store report" '
-                          f"is not supported; send version 8.")
+        raise _command_error(command, certname, f'Version {version} of command "store report" '
+                             "is not supported here; send version 8.")
+
+
+def _command_error(command: str | None, certname: object, reason: str) -> ApiError:
+    def shown(value):
+        return "nil" if value is None else f'"{value}"'
+    return command_error(f"Command {shown(command)} for certname {shown(certname)} is invalid. "
+                         + reason)
 
 
 def v2_command(raw: bytes, checksum_of: Callable[[str], str]) -> dict:

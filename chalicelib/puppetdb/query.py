@@ -58,10 +58,16 @@ def within_cost(node: Node) -> Node:
         raise QueryError(str(error)) from None
 
 
-def parse_tree(term: object, leaf: Callable[[object, list, list], Node], depth: int = 0) -> Node:
+# `and`/`or` without terms: 1.4's text (document 002); v4 passes PuppetDB 7's.
+EMPTY_COMBINATION = "{operator} requires at least one term"
+
+
+def parse_tree(term: object, leaf: Callable[[object, list, list], Node], depth: int = 0,
+               empty: str = EMPTY_COMBINATION) -> Node:
     """The shape PuppetDB 1.4 and v4 queries share: an array led by its operator;
     `and`/`or`/`not` combine terms, and every other operator is a leaf that
-    `leaf(operator, arguments, term)` parses (or refuses as unknown)."""
+    `leaf(operator, arguments, term)` parses (or refuses as unknown). `empty` is the
+    dialect's text for `and`/`or` without terms."""
     if depth > MAX_DEPTH:
         # parse_text refuses deep text first (limits.query_json); this guards direct callers.
         raise QueryError(f"The query is nested more than {MAX_DEPTH} levels deep")
@@ -74,13 +80,13 @@ def parse_tree(term: object, leaf: Callable[[object, list, list], Node], depth: 
     arguments = term[1:]
     if operator in ("and", "or"):
         if not arguments:
-            raise QueryError(f"{operator} requires at least one term")
-        terms = tuple(parse_tree(t, leaf, depth + 1) for t in arguments)
+            raise QueryError(empty.format(operator=operator))
+        terms = tuple(parse_tree(t, leaf, depth + 1, empty) for t in arguments)
         return And(terms) if operator == "and" else Or(terms)
     if operator == "not":
         if len(arguments) != 1:
             raise QueryError(f"'not' takes exactly one argument, but {len(arguments)} were supplied")
-        return Not(parse_tree(arguments[0], leaf, depth + 1))
+        return Not(parse_tree(arguments[0], leaf, depth + 1, empty))
     return leaf(operator, arguments, term)
 
 
@@ -138,6 +144,6 @@ def _timestamp(value: object) -> str:
     if not isinstance(value, str):
         raise QueryError(f"'{json.dumps(value)}' is not a valid timestamp value")
     try:
-        return timestamps.stored(value)
+        return timestamps.stored_millis(value)     # PuppetDB keeps milliseconds
     except (timestamps.InvalidTimestamp, TypeError):
         raise QueryError(f"'{value}' is not a valid timestamp value") from None

@@ -53,13 +53,14 @@ def command():
     _certificate_may_send(params["certname"])
     parsing.require_json_content(_header("content-type"))
     body = parsing.json_document(parsing.command_body(_request().raw_body,
-                                                      _header("content-encoding")))
+                                                      _header("content-encoding")),
+                                 bad=parsing.command_error)
     try:
         report = reports.from_v8(body)
     except reports.InvalidReport as error:
         raise parsing.invalid_report(
-            error, f'Command "{params["command"]}" for certname "{params["certname"]}" '
-            f"is invalid. ") from None
+            error, f'Command "store report" for certname "{params["certname"]}" is invalid. ',
+            bad=parsing.command_error) from None
     _certificate_may_send(report.certname)
     return _store(report)
 

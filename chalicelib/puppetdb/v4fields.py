@@ -16,16 +16,21 @@ from dataclasses import dataclass
 class Field:
     stored: str          # the AST / storage field
     type: str
+    # Whether PuppetDB 7 can hold SQL NULL here: a test on a NULL is unknown, so `not`
+    # of it excludes the row (v4query.three_valued). False where every row has a value
+    # (new_value/old_value hold JSON null, not SQL NULL: `null?` never finds them).
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
 class Entity:
     name: str                          # as PuppetDB names it in messages
     fields: dict[str, Field]
-    order_columns: tuple[str, ...]     # in PuppetDB's order, for its error text
+    order_columns: tuple[str, ...]     # what order_by accepts
     default_order: tuple[tuple[str, str], ...]
     tiebreak: tuple[tuple[str, str], ...]
     order_aliases: tuple[tuple[str, str], ...] = ()    # order column -> stored field
+    order_text: tuple[str, ...] = ()   # the columns as PuppetDB 7.12 lists them when refusing one
 
     def order_field(self, column: str) -> str:
         if column in self.fields:
@@ -37,11 +42,19 @@ class Entity:
         return sorted(self.fields)
 
 
-LATEST = {"latest_report?": Field("latest_report", "latest")}   # query only, never shown
+LATEST = {"latest_report?": Field("latest_report", "latest", nullable=False)}   # query only, never shown
+
+
+# Never NULL in PuppetDB 7 (measured with `null?`, tests/conformance).
+NOT_NULL = {"certname", "report", "status", "timestamp", "resource_type", "resource_title",
+            "run_start_time", "run_end_time", "report_receive_time", "new_value", "old_value",
+            "configuration_version", "environment", "hash", "start_time", "end_time",
+            "producer_timestamp", "receive_time", "puppet_version", "report_format", "type",
+            "transaction_uuid"}
 
 
 def _fields(**types: str) -> dict[str, Field]:
-    return {name: Field(name, kind) for name, kind in types.items()}
+    return {name: Field(name, kind, name not in NOT_NULL) for name, kind in types.items()}
 
 
 EVENTS = Entity(
@@ -54,13 +67,18 @@ EVENTS = Entity(
         new_value="json", old_value="json", message="string", file="string", line="numeric",
         containment_path="array", containing_class="string", environment="string") | LATEST,
     order_columns=("certname", "configuration_version", "run_start_time", "run_end_time",
-                   "report_receive_time", "hash", "status", "corrective_change", "timestamp",
+                   "report_receive_time", "report", "status", "corrective_change", "timestamp",
                    "resource_type", "resource_title", "property", "name", "new_value",
                    "old_value", "message", "file", "line", "containment_path",
                    "containing_class", "environment"),
     default_order=(("timestamp", "desc"),),
     tiebreak=(("report", "asc"), ("seq", "asc")),
-    order_aliases=(("hash", "report"),),     # PDB's order column for the event's report
+    # PuppetDB's hash-set order; it also lists latest_report?, which orders nothing here.
+    order_text=("message", "old_value", "report_receive_time", "corrective_change",
+                "containment_path", "certname", "timestamp", "run_end_time", "name",
+                "configuration_version", "new_value", "resource_title", "status", "property",
+                "resource_type", "line", "environment", "containing_class", "run_start_time",
+                "latest_report?", "file", "report"),
 )
 
 REPORTS = Entity(
@@ -80,6 +98,11 @@ REPORTS = Entity(
                    "environment", "status", "type"),
     default_order=(("producer_timestamp", "desc"),),
     tiebreak=(("hash", "asc"),),
+    order_text=("receive_time", "corrective_change", "code_id", "noop", "certname",
+                "puppet_version", "hash", "cached_catalog_status", "transaction_uuid",
+                "configuration_version", "status", "job_id", "producer", "catalog_uuid",
+                "noop_pending", "end_time", "type", "environment", "latest_report?",
+                "start_time", "producer_timestamp", "report_format"),
 )
 
 # event-counts: `summarize_by` -> the event fields that name a subject
@@ -97,6 +120,6 @@ STATUS_COUNTS = {"failure": "failures", "success": "successes", "noop": "noops",
 # counts_filter: a query on the counts themselves (PDB query.clj event-count-ops).
 COUNTS = Entity(
     name="event-counts",
-    fields={name: Field(name, "numeric") for name in COUNT_COLUMNS},
-    order_columns=COUNT_COLUMNS, default_order=(), tiebreak=(),
+    fields={name: Field(name, "numeric", nullable=False) for name in COUNT_COLUMNS},
+    order_columns=COUNT_COLUMNS, default_order=(), tiebreak=(), order_text=COUNT_COLUMNS,
 )

@@ -10,7 +10,7 @@ from .. import limits, timestamps
 from ..errors import ApiError
 from ..query.ast import EVERYTHING, Node
 from . import v4query
-from .parsing import accepts_json, bad_request, order_by, page_limit, page_offset
+from .parsing import accepts_json, bad_request, page_limit, page_offset
 from .query import QueryError
 from .v4fields import COUNT_BY, COUNTS, SUMMARIZE_BY, Entity
 
@@ -77,13 +77,65 @@ def parse(params: dict, accept: str | None, entity: Entity, allowed: set[str], *
         raise bad_request(str(error)) from None
     return Request(
         where=where,
-        order=order_by(params.get("order_by"), "order_by", order_entity.order_columns,
-                       "'" + "', '".join(order_entity.order_columns) + "'"),
+        order=order_by(params.get("order_by"), order_entity),
         limit=page_limit(params.get("limit")),
         offset=page_offset(params.get("offset")),
         include_total=_flag(params.get("include_total")),
         distinct=_distinct(params),
         summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter)
+
+
+def edn(value: object, top: bool = False) -> str:
+    """A JSON value as Clojure prints it in PuppetDB's messages (a top-level string
+    bare, as `str` prints it)."""
+    if isinstance(value, str):
+        return value if top else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f":{k} {edn(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + " ".join(edn(v) for v in value) + "]"
+    if value is None:
+        return "nil"
+    return json.dumps(value)
+
+
+def order_by(raw: object, entity: Entity) -> tuple[tuple[str, str], ...]:
+    """`order_by`: a JSON array of {"field", "order"} maps (a POST body may send it
+    parsed), with PuppetDB 7.12's texts (PDB query/paging.clj; tests/conformance)."""
+    if raw is None:
+        return ()
+    terms = raw
+    try:        # text, or a POST body's parsed value: both held to the query limits
+        if isinstance(raw, str):
+            terms = limits.query_json(raw, "order_by")
+        else:
+            limits.query_value(raw, "order_by")
+    except limits.TooComplex as error:
+        raise bad_request(str(error)) from None
+    except ValueError:
+        raise bad_request(f"Illegal value '{raw}' for :order_by; "
+                          "expected a JSON array of maps.") from None
+    if not isinstance(terms, list) or not all(isinstance(t, dict) for t in terms):
+        raise bad_request(f"Illegal value '{edn(terms, top=True)}' for :order_by; "
+                          "expected an array of maps.")
+    order = []
+    for term in terms:
+        prefix = f"Illegal value '{edn(term)}' in :order_by; "
+        for key in term:
+            if key not in ("field", "order"):
+                raise bad_request(prefix + f"unknown key '{key}'.")
+        if "field" not in term:
+            raise bad_request(prefix + "missing required key field.")
+        direction = term.get("order", "asc")
+        if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
+            raise bad_request(prefix + "'order' must be either 'asc' or 'desc'")
+        column = term["field"]
+        if column not in entity.order_columns:
+            raise bad_request(f"Unrecognized column '{edn(column, top=True)}' specified in "
+                              ":order_by; Supported columns are "
+                              + ", ".join(f"'{c}'" for c in entity.order_text))
+        order.append((column, direction.lower()))
+    return tuple(order)
 
 
 def _query(raw: object, entity: Entity, name: str = "query") -> Node:
@@ -119,13 +171,25 @@ def _distinct(params: dict) -> Window | None:
                           "'distinct_start_time' and 'distinct_end_time'")
     if not wanted:
         if start is not None or end is not None:
-            raise bad_request("'distinct_start_time' and 'distinct_end_time' query parameters "
-                              "must accompany parameter 'distinct_resources'")
+            raise bad_request("'distinct_resources' query parameter must accompany parameters "
+                              "'distinct_start_time' and 'distinct_end_time'")
         return None
     try:
-        return Window(timestamps.stored(_text(start)), timestamps.stored(_text(end)))
-    except timestamps.InvalidTimestamp as error:
-        raise bad_request(str(error)) from None
+        return Window(_window_time(start), _window_time(end))
+    except timestamps.InvalidTimestamp:
+        raise bad_request("query parameters 'distinct_start_time' and 'distinct_end_time' "
+                          f"must be valid datetime strings: {_text(start)} {_text(end)}") \
+            from None
+
+
+def _window_time(raw: object) -> str:
+    """A distinct_*_time: ISO-8601 as PuppetDB's date-time parser reads it, where bare
+    digits are a year (`distinct_start_time=0` is year 0, before every event; PuppetDB
+    7's aggregate-event-counts tests send it)."""
+    text = _text(raw).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 4:
+        return f"{int(text):04d}-01-01T00:00:00.000000Z"
+    return timestamps.stored_millis(text)
 
 
 def _counting(params: dict):
@@ -151,4 +215,5 @@ def _counting(params: dict):
 def _counts_entity(summarize_by: tuple[str, ...]) -> Entity:
     """event-counts orders by the counts and the subject's fields."""
     fields = SUMMARIZE_BY[summarize_by[0]] if summarize_by else ()
-    return Entity(COUNTS.name, COUNTS.fields, COUNTS.order_columns + fields, (), ())
+    columns = COUNTS.order_columns + fields
+    return Entity(COUNTS.name, COUNTS.fields, columns, (), (), order_text=columns)

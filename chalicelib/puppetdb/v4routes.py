@@ -7,14 +7,12 @@ from chalice import Blueprint
 
 from .. import budget, http
 from ..config import settings
-from ..errors import ApiError
+from ..errors import PuppetDBJsonError
 from ..query.ast import Compare, all_of
 from ..storage import get_storage
-from . import v4, v4params, v4views
+from . import PUPPETDB_VERSION, v4, v4params, v4views
 from .v4fields import EVENTS, REPORTS
 
-# The PuppetDB release whose v4 answers these endpoints reproduce.
-PUPPETDB_VERSION = "7.12.0"
 QUERY = "/pdb/query/v4"
 
 blueprint = Blueprint(__name__)
@@ -63,13 +61,16 @@ def reports():
 @blueprint.route(QUERY + "/reports/{report_hash}/events", methods=["GET", "POST"],
                  content_types=http.ANY_CONTENT)
 def report_events(report_hash):
+    _report_or_404(report_hash)
     return _events(Compare("report", "=", report_hash))
 
 
 def _report_or_404(report_hash: str) -> dict:
+    """PuppetDB 7 answers every sub-resource of an unknown report 404, in JSON."""
     found = v4.report(get_storage(), report_hash)
     if found is None:
-        raise ApiError(404, "not-found", f"No information is known about report {report_hash}")
+        raise PuppetDBJsonError(404, "not-found",
+                                f"No information is known about report {report_hash}")
     return found
 
 

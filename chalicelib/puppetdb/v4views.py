@@ -44,7 +44,10 @@ def metrics(record: dict) -> list:
 
 
 def logs(record: dict) -> list:
-    return [{**log, "time": timestamps.millis(log["time"])} if log.get("time") else log
+    """Log times as Puppet sent them; a log stored before they were kept so (in the
+    stored form) is shown as other times are."""
+    return [{**log, "time": timestamps.millis(log["time"])}
+            if isinstance(log.get("time"), str) and timestamps.is_stored(log["time"]) else log
             for log in _decoded(record.get("logs")) or []]
 
 

@@ -11,6 +11,8 @@ the conjuncts not answered by the key condition.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import itertools
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -219,6 +221,10 @@ def _name(expression: Expression, attribute: str) -> str:
 
 def _value(expression: Expression, counter, value: object) -> str:
     placeholder = f":v{next(counter)}"
+    if isinstance(value, float):
+        # A v4 number may be fractional (["=", "line", 1.5]); boto3 takes numbers only
+        # as int or Decimal. repr keeps the float's shortest exact decimal.
+        value = Decimal(repr(value))
     expression.values[placeholder] = _serializer.serialize(value)
     return placeholder
 

@@ -40,3 +40,30 @@ def test_an_older_file_gains_the_v4_columns_and_keeps_its_data(tmp_path):
         assert {e["report"] for e in events} == {"old", b1.hash}
     finally:
         store.close()
+
+
+def test_an_older_files_microsecond_times_are_truncated_to_milliseconds_once(tmp_path):
+    """Issue 13: PuppetDB keeps milliseconds; a file written with microseconds is
+    upgraded in place, so `=` on the millisecond an event is answered with finds it."""
+    path = tmp_path / "events.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA.replace("2020-01-01T00:00:00.000000Z",
+                                              "2020-01-01T00:00:00.123456Z"))
+    store = SqliteStorage(str(path))
+    try:
+        found = store.find_events(
+            v4query.parse(["=", "timestamp", "2020-01-01T00:00:00.123Z"], EVENTS),
+            EVENTS.tiebreak, 0, None).items
+        assert [e["timestamp"] for e in found] == ["2020-01-01T00:00:00.123000Z"]
+        (latest_key,) = store.db().conn.execute("SELECT latest_key FROM pdb_reports").fetchone()
+        assert latest_key == "2020-01-01T00:00:00.123000Z"
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:     # a later write with microseconds stays as written
+        conn.execute("UPDATE pdb_events SET timestamp = '2020-01-01T00:00:00.999999Z'")
+    reopened = SqliteStorage(str(path))
+    try:
+        (stamp,) = reopened.db().conn.execute("SELECT timestamp FROM pdb_events").fetchone()
+        assert stamp == "2020-01-01T00:00:00.999999Z"       # the upgrade ran once only
+    finally:
+        reopened.close()

@@ -176,10 +176,15 @@ def test_order_by_rejects_dashed_field_names_with_the_supported_list(client):
 
 
 COMMAND_ERRORS = [
-    ({"version": "8", "certname": "a"}, "Command is missing required parameters: command"),
-    ({"command": "store_report", "certname": "a"}, "Command is missing required parameters: version"),
-    ({"command": "store_report", "version": "8"}, "Command is missing required parameters: certname"),
-    ({"command": "replace_facts", "version": "8", "certname": "a"}, "Unsupported command"),
+    ({"version": "8", "certname": "a"}, "Command nil for certname nil is invalid. Command was "
+     "submitted without query parameters (old format)."),
+    ({"command": "store_report", "certname": "a"}, "Version must be a valid integer."),
+    ({"command": "store_report", "version": "8"}, 'Command "store report" for certname nil is '
+     "invalid. Command is missing required parameters: certname."),
+    ({"command": "store_report", "version": "8", "certname": "a", "foo": "b"},
+     'Command "store report" for certname "a" is invalid. Command has invalid parameters: foo.'),
+    ({"command": "frobnicate", "version": "8", "certname": "a"}, "Command must be one of: "),
+    ({"command": "replace_facts", "version": "8", "certname": "a"}, "stores reports only"),
     ({"command": "store_report", "version": "x", "certname": "a"}, "Version must be a valid integer."),
     ({"command": "store_report", "version": "\u00b2", "certname": "a"}, "Version must be a valid integer."),
     ({"command": "store_report", "version": "2", "certname": "a"}, "is retired"),
@@ -191,7 +196,9 @@ def test_bad_store_report_commands_answer_400_and_store_nothing(client, params, 
     body = json.loads(FIXTURES[0].read_text())["body"]
     response = client.http.post("/pdb/cmd/v1?" + urlencode(params), body=json.dumps(body),
                                 headers={"Content-Type": "application/json"})
-    assert response.status_code == 400 and message in response.body.decode()
+    # PuppetDB 7's command errors are JSON (tests/conformance)
+    assert response.status_code == 400 and response.headers["Content-Type"].startswith(
+        "application/json") and message in json.loads(response.body)["error"]
     assert json.loads(_events(client, ["~", "certname", "."]).body) == []
 
 
@@ -237,6 +244,13 @@ def test_a_command_in_another_media_type_or_encoding_is_415(client, headers):
     assert response.status_code == 415
 
 
+def test_a_command_in_another_media_type_is_415_plain_text_as_puppetdb_7_answers(client):
+    response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname=a",
+                                body=b"{}", headers={"Content-Type": "text/plain"})
+    assert (response.status_code, response.body) == (415, b"content type text/plain not supported")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
 def test_a_v2_event_missing_a_key_is_400_and_stores_nothing(client):
     payload = {**demo.B1, "resource-events": [{k: v for k, v in demo.B1["resource-events"][0].items()
                                                if k != "property"}]}
@@ -245,3 +259,19 @@ def test_a_v2_event_missing_a_key_is_400_and_stores_nothing(client):
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (response.status_code, response.body) == (400, b"missing required key 'property'")
     assert json.loads(_events(client, ["~", "certname", "."]).body) == []
+
+
+def test_a_nul_character_is_stored_and_answered_as_u_fffd(client):
+    """PuppetDB 7 stores U+0000 as U+FFFD (tests/conformance); an escaped backslash
+    followed by `u0000` is text, not a NUL, and stays."""
+    body = json.loads(FIXTURES[0].read_text())["body"]
+    event = next(e for r in body["resources"] for e in r.get("events", []))
+    event["new_value"] = "a\u0000b"
+    event["old_value"] = "\\u0000"
+    response = client.http.post("/pdb/cmd/v1?command=store_report&version=8&certname="
+                                + body["certname"], body=json.dumps(body),
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    (stored,) = json.loads(client.http.get("/pdb/query/v4/events?" + urlencode(
+        {"query": json.dumps(["=", "new_value", "a\ufffdb"])})).body)
+    assert (stored["new_value"], stored["old_value"]) == ("a\ufffdb", "\\u0000")

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from moto import mock_aws
 
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb import PUPPETDB_VERSION, reports
 from tests.conftest import ADAPTERS, make_store
 
 FIXTURES = sorted((Path(__file__).parent.parent / "fixtures" / "puppetdb").glob("store_report_v8_*.json"))
@@ -169,7 +169,8 @@ def test_metrics_and_logs_are_expanded_and_events_referenced(loaded):
     assert report["metrics"] == {"href": base + "/metrics", "data": body["metrics"]}
     assert report["logs"]["href"] == base + "/logs"
     assert [log["message"] for log in report["logs"]["data"]] == [log["message"] for log in body["logs"]]
-    assert all(PDB_TIME.match(log["time"]) for log in report["logs"]["data"])
+    # as Puppet sent them, as PuppetDB 7 answers them (tests/conformance)
+    assert [log["time"] for log in report["logs"]["data"]] == [log["time"] for log in body["logs"]]
     assert report["resource_events"] == {"href": base + "/events"}
     assert _json(loaded.http.get(base + "/metrics")) == body["metrics"]
     assert _json(loaded.http.get(base + "/logs")) == report["logs"]["data"]
@@ -192,14 +193,18 @@ def test_reports_ordered_and_filtered_as_puppetboard_asks(loaded):
     assert [r["configuration_version"] for r in reports] == ["1795324014", "1795324017"]
 
 
-def test_an_unknown_reports_metrics_are_404(loaded):
-    response = loaded.http.get("/pdb/query/v4/reports/" + "0" * 40 + "/metrics")
+@pytest.mark.parametrize("child", ["metrics", "logs", "events"])
+def test_an_unknown_reports_sub_resources_are_404_json(loaded, child):
+    """As PuppetDB 7 answers them (tests/conformance); events were 200 []."""
+    response = loaded.http.get("/pdb/query/v4/reports/foo/" + child)
     assert response.status_code == 404
-    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(response.body) == {"error": "No information is known about report foo"}
 
 
 # ------------------------------------------------------------------ meta
 
 
 def test_version_names_the_puppetdb_release_served(client):
-    assert _json(client.http.get("/pdb/meta/v1/version")) == {"version": "7.12.0"}
+    assert _json(client.http.get("/pdb/meta/v1/version")) == {"version": PUPPETDB_VERSION}
+

@@ -73,11 +73,19 @@ def test_v8_keeps_the_report_level_fields_v4_answers_with():
     assert json.loads(summary["metrics"]) == _body()["metrics"]
 
 
-def test_log_times_are_stored_in_utc():
+def test_log_times_are_kept_as_puppet_sent_them():
+    """PuppetDB 7 answers them so (tests/conformance)."""
     body = _body()
     body["logs"] = [{**body["logs"][0], "time": "2026-11-22T07:06:51.428+02:00"}]
     (log,) = json.loads(reports.from_v8(body).summary["logs"])
-    assert log["time"] == "2026-11-22T05:06:51.428000Z"
+    assert log["time"] == "2026-11-22T07:06:51.428+02:00"
+
+
+def test_an_invalid_log_time_is_refused():
+    body = _body()
+    body["logs"] = [{**body["logs"][0], "time": "yesterday"}]
+    with pytest.raises(reports.InvalidReport, match="invalid timestamp for 'time'"):
+        reports.from_v8(body)
 
 
 def test_v8_events_carry_name_and_the_runs_times():

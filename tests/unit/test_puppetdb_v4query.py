@@ -53,7 +53,7 @@ def test_regex_and_report_fields():
     (["~", "line", "1"], "Query operator ~ is not allowed on field line"),
     ([">", "timestamp", "yesterday"], "'yesterday' is not a valid timestamp value"),
     (["in", "containment_path", ["array", ["a"]]],
-     "Operator 'in'...'array' is not supported on array types"),
+     "Operator in...array is not supported on array types"),
     (["=", "timestamp"], "= requires exactly two arguments"),
     (["not", ["=", "status", "a"], ["=", "status", "b"]],
      "'not' takes exactly one argument, but 2 were supplied"),

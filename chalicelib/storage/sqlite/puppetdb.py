@@ -70,14 +70,42 @@ CREATE INDEX IF NOT EXISTS pdb_reports_by_time ON pdb_reports (producer_timestam
 _BOOLEAN = ("noop", "noop_pending", "corrective_change")
 
 
+# Every stored PuppetDB time: kept to the millisecond since issue 13 (PuppetDB keeps
+# no finer; timestamps.stored_millis). Older files may hold microseconds.
+TIME_COLUMNS = {
+    "pdb_events": ("timestamp", "run_start_time", "run_end_time", "report_receive_time"),
+    "pdb_reports": ("latest_key", "start_time", "end_time", "producer_timestamp",
+                    "receive_time"),
+    "pdb_certnames": ("latest_key",),
+}
+MILLISECONDS = "millisecond-times"
+
+
 def upgrade(conn) -> None:
-    """Add the columns a file made by an older version lacks."""
+    """Bring a file made by an older version up to date: add the columns it lacks, and
+    truncate its times to the millisecond once (recorded in pdb_upgrades)."""
     for table, columns in ADDED_COLUMNS.items():
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         for name, kind in columns.items():
             if name not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     conn.executescript(INDEXES_AFTER_UPGRADE)
+    conn.execute("CREATE TABLE IF NOT EXISTS pdb_upgrades (name TEXT PRIMARY KEY)")
+    if conn.execute("SELECT 1 FROM pdb_upgrades WHERE name = ?", (MILLISECONDS,)).fetchone():
+        return
+    conn.execute("BEGIN IMMEDIATE")       # one writer; all of it or none
+    try:
+        for table, columns in TIME_COLUMNS.items():
+            for column in columns:
+                # The stored form is fixed width: characters 24-26 are the microseconds.
+                conn.execute(f"UPDATE {table} SET {column} = substr({column}, 1, 23) || "
+                             f"'000Z' WHERE length({column}) = 27 "
+                             f"AND substr({column}, 24, 3) <> '000'")
+        conn.execute("INSERT OR IGNORE INTO pdb_upgrades (name) VALUES (?)", (MILLISECONDS,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 _STORED = EVENT_FIELDS + ("seq",)
