@@ -38,6 +38,13 @@ def _is_puppetdb_400(response):
     assert b"not valid Unicode text" in response.body
 
 
+def _is_command_400(response):
+    """A `store report` command's 400 is PuppetDB 7's JSON {"error": msg}."""
+    assert response.status_code == 400, response.body
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "not valid Unicode text" in response.json_body["error"]
+
+
 def _is_json_400(response, kind):
     assert response.status_code == 400, response.body
     assert response.json_body["kind"] == kind
@@ -100,7 +107,7 @@ def test_a_report_with_a_lone_surrogate_is_400_and_stores_nothing(client, change
     headers = dict(JSON)
     if compress:
         raw, headers["Content-Encoding"] = gzip.compress(raw), "gzip"
-    _is_puppetdb_400(client.http.post(report_path("a.example.com"), headers=headers, body=raw))
+    _is_command_400(client.http.post(report_path("a.example.com"), headers=headers, body=raw))
     _nothing_stored(client)
 
 
