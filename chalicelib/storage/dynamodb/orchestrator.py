@@ -3,7 +3,10 @@
 Items (docs/dynamodb.md, "Orchestrator"):
   COUNTER / jobs          value: the last job number
   COUNTER / events        value: the last event id handed out
-  JOB#<n> / JOB           the job, with one sort attribute per listing order
+  JOB#<n> / JOB           the job, with one sort attribute per listing order, and
+                          `activity_owed` while some of its activity commits are
+  JOB#<n> / ACTIVITY      recorded: how many of its nodes' commits are stored (jobs
+                          of more than 24 nodes; absent: the creation's 24)
   JOB#<n> / NODE#<name>   a node that has had events (others are still "new")
   JOB#<n> / EVENT#<id>    an event, id zero-padded so the sort key orders by id
 """
@@ -14,6 +17,7 @@ from typing import Sequence
 
 from botocore.exceptions import ClientError
 
+from ...activity.model import NewCommit
 from ...orchestrator.activity import job_commits
 from ...orchestrator.model import (Job, JobEvent, JobNode, NewJob, NewJobEvent, ORDER_FIELDS,
                                    StatusEntry, UnknownJob, apply_events)
@@ -29,8 +33,12 @@ from .runner import Runner
 COUNTER = counters.COUNTER
 # A job's activity commits per transaction: each is 4 items (the commit, its ALL,
 # OBJ#node and OBJT#node copies), beside 2 activity counters and the job's own 2
-# items: 4 + 4 x 24 = 100, DynamoDB's limit.
+# items: 4 + 4 x 24 = 100, DynamoDB's limit. Later transactions: 2 counters, 96 items,
+# the ACTIVITY item and, in the last, the job item.
 JOB_COMMITS_PER_TRANSACTION = 24
+# The job item's marker while some of its nodes' commits are still to be stored (a job
+# of more than 24 nodes whose creator has not finished, or died between transactions).
+OWED = "activity_owed"
 BATCH_GET_KEYS = 100        # BatchGetItem's limit per request
 ID_WIDTH = 12
 SEPARATOR = "\x00"   # sorts below every other character, so "a" < "a!" as in SQL
@@ -71,6 +79,13 @@ def _job_item(job: Job) -> dict:
         "by_owner": sort_attribute(job.owner_login),
         "by_environment": sort_attribute(job.environment),
     })
+
+
+def _new_job(job: Job) -> NewJob:
+    """The request a stored job was created from (what its activity commits derive from)."""
+    return NewJob(type=job.type, environment=job.environment, owner_id=job.owner_id,
+                  owner_login=job.owner_login, description=job.description, nodes=job.nodes,
+                  options=job.options, timestamp=job.created_timestamp)
 
 
 def _job(record: dict) -> Job:
@@ -130,6 +145,13 @@ class JobItems:
         for _ in attempts():
             current = self._counter("jobs")
             job = Job.create(current + 1, new)
+            commits = list(job_commits(job.number, new)) if record_activity else []
+            runs = [(job.number, node) for node in new.nodes]
+            job_item = _job_item(job)
+            owed = len(commits) > JOB_COMMITS_PER_TRANSACTION
+            if owed:
+                # Durable with the job: whoever reads the job next stores what is owed.
+                job_item[OWED] = to_value(True)
             items = [
                 {"Update": {
                     "TableName": self._jobs_table,
@@ -140,11 +162,9 @@ class JobItems:
                     "ExpressionAttributeNames": {"#v": "value"},
                     "ExpressionAttributeValues": {":next": to_value(job.number),
                                                   ":current": to_value(current)}}},
-                {"Put": {"TableName": self._jobs_table, "Item": _job_item(job),
+                {"Put": {"TableName": self._jobs_table, "Item": job_item,
                          "ConditionExpression": "attribute_not_exists(PK)"}},
             ]
-            commits = list(job_commits(job.number, new)) if record_activity else []
-            runs = [(job.number, node) for node in new.nodes]
             if commits:
                 # The first nodes' commits commit with the job (all of them, up to
                 # JOB_COMMITS_PER_TRANSACTION nodes); a lost race redoes both.
@@ -157,17 +177,87 @@ class JobItems:
                 if not is_retryable_write(error):
                     raise
                 continue
-            # Larger jobs: the other nodes' commits follow, whole commits per transaction
-            # (docs/dynamodb.md, "Orchestrator jobs in the activity service").
-            for start in range(JOB_COMMITS_PER_TRANSACTION, len(commits), JOB_COMMITS_PER_TRANSACTION):
-                end = start + JOB_COMMITS_PER_TRANSACTION
-                self._add_commits(commits[start:end], runs[start:end])
+            if owed:
+                # Larger jobs: the other nodes' commits follow, 24 whole commits per
+                # transaction (docs/dynamodb.md, "Orchestrator jobs in the activity service").
+                self._record_owed_commits(job, JOB_COMMITS_PER_TRANSACTION, commits)
             return job
 
-    def get_job(self, number: int) -> Job | None:
+    def _activity_key(self, number: int) -> dict:
+        return {"PK": {"S": f"JOB#{number}"}, "SK": {"S": "ACTIVITY"}}
+
+    def _commits_recorded(self, number: int) -> int:
+        """How many of job `number`'s nodes have their commit stored (of a job whose
+        item is marked OWED): its ACTIVITY item, absent until the creation's first
+        JOB_COMMITS_PER_TRANSACTION nodes are followed by more."""
+        response = self.client.get_item(TableName=self._jobs_table, ConsistentRead=True,
+                                        Key=self._activity_key(number))
+        return from_item(response["Item"])["recorded"] if "Item" in response \
+            else JOB_COMMITS_PER_TRANSACTION
+
+    def _record_owed_commits(self, job: Job, recorded: int,
+                             commits: list[NewCommit] | None = None) -> None:
+        """Store the activity commits of `job`'s nodes from index `recorded` on,
+        JOB_COMMITS_PER_TRANSACTION a transaction, in node order. Each transaction
+        moves the job's ACTIVITY count past its nodes on condition that it still holds
+        `recorded`, and the last also removes the job's OWED marker: of two writers
+        completing the same job, one stores each chunk and the other re-reads the count
+        and goes on from there, so no commit is ever stored twice."""
+        commits = commits or list(job_commits(job.number, _new_job(job)))
+        runs = [(job.number, node) for node in job.nodes]
+        while recorded < len(commits):
+            recorded = self._record_commits_chunk(job.number, recorded, commits, runs)
+
+    def _record_commits_chunk(self, number: int, recorded: int, commits: list[NewCommit],
+                              runs: list[tuple[int, str]]) -> int:
+        """One transaction of _record_owed_commits; the job's ACTIVITY count after it."""
+        for _ in attempts():
+            end = min(recorded + JOB_COMMITS_PER_TRANSACTION, len(commits))
+            # Sequences are reserved now, so commits stored late sort after every
+            # commit stored before them: the activity cursor stays append-only.
+            items, _ = self._commit_transaction(commits[recorded:end], runs[recorded:end])
+            # The count is kept on a small item of its own: updating the job item
+            # (nodes list and all) per chunk would cost its size in WCU each time.
+            first = recorded == JOB_COMMITS_PER_TRANSACTION
+            items.append({"Update": {
+                "TableName": self._jobs_table, "Key": self._activity_key(number),
+                "UpdateExpression": "SET #r = :end",
+                "ConditionExpression": "attribute_not_exists(PK)" if first else "#r = :recorded",
+                "ExpressionAttributeNames": {"#r": "recorded"},
+                "ExpressionAttributeValues": {":end": to_value(end),
+                                              **({} if first else {":recorded": to_value(recorded)})}}})
+            if end == len(commits):
+                items.append({"Update": {"TableName": self._jobs_table, "Key": _job_key(number),
+                                         "UpdateExpression": "REMOVE #owed",
+                                         "ExpressionAttributeNames": {"#owed": OWED}}})
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if not is_retryable_write(error):
+                    raise
+                now = self._commits_recorded(number)
+                if now != recorded:
+                    return now          # another writer stored this chunk
+                continue                # a race on the service counter: rebuild
+            return end
+
+    def _job_record(self, number: int) -> dict | None:
         response = self.client.get_item(TableName=self._jobs_table, Key=_job_key(number),
                                         ConsistentRead=True)
-        return _job(from_item(response["Item"])) if "Item" in response else None
+        return from_item(response["Item"]) if "Item" in response else None
+
+    def get_job(self, number: int) -> Job | None:
+        """The job; first stores the activity commits its creation still owes (its
+        creator died between transactions, or is still writing them), which the job
+        item it reads says at no extra request. Every job route and append_job_events
+        read the job here (docs/dynamodb.md, "Orchestrator jobs in the activity service")."""
+        record = self._job_record(number)
+        if record is None:
+            return None
+        job = _job(record)
+        if record.get(OWED):
+            self._record_owed_commits(job, self._commits_recorded(number))
+        return job
 
     def list_jobs(self, where: Node, order_by: str, order: str,
                   limit: int, offset: int) -> Page[Job]:
