@@ -13,6 +13,7 @@ Items (docs/dynamodb.md, "Orchestrator"):
 from __future__ import annotations
 
 import json
+import logging
 from typing import Sequence
 
 from botocore.exceptions import ClientError
@@ -25,11 +26,13 @@ from ...jsontext import JSONText
 from ...paging import Page
 from ...query.ast import Node
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, split
+from ..base import StoreUnavailable
 from . import counters
 from .client import attempts, is_retryable_write
 from .codec import from_item, to_item, to_value
 from .runner import Runner
 
+LOG = logging.getLogger(__name__)
 COUNTER = counters.COUNTER
 # A job's activity commits per transaction: each is 4 items (the commit, its ALL,
 # OBJ#node and OBJT#node copies), beside 2 activity counters and the job's own 2
@@ -180,7 +183,14 @@ class JobItems:
             if owed:
                 # Larger jobs: the other nodes' commits follow, 24 whole commits per
                 # transaction (docs/dynamodb.md, "Orchestrator jobs in the activity service").
-                self._record_owed_commits(job, JOB_COMMITS_PER_TRANSACTION, commits)
+                # The job exists now: if the store gives out, the job is still answered
+                # (a retry would create a second job) and the next read of it stores
+                # what is owed.
+                try:
+                    self._record_owed_commits(job, JOB_COMMITS_PER_TRANSACTION, commits)
+                except StoreUnavailable:
+                    LOG.warning("job %s created owing activity commits; its next read "
+                                "stores them", job.number)
             return job
 
     def _activity_key(self, number: int) -> dict:
