@@ -44,7 +44,7 @@ class Settings:
     max_query_regexes: int       # `~` tests in a query
     query_deadline_ms: int       # SQLite: a request's reads stop after this (0 = none)
     max_items_read: int          # DynamoDB: items a request's reads may read (0 = no cap)
-    max_response_bytes: int      # an answer's body in Lambda's envelope (budget.py)
+    max_response_bytes: int      # an answer's body in Lambda's envelope (answer_budget.py)
     log_queries: bool            # access log: parameter values and query text (logs.py)
     # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
     record_job_activity: bool = True

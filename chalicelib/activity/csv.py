@@ -7,7 +7,7 @@ leading `'`, so a spreadsheet shows it as text. A cell beginning with `'` gets o
 too, so the rule reverses without doubt: drop one leading `'` from a cell that has
 one. `raw=True` (`?raw=true`, beyond PE's API) writes the exact text.
 
-A download stops before it would pass the answer budget (budget.py) at a whole
+A download stops before it would pass the answer budget (answer_budget.py) at a whole
 commit; `next_offset` says where to continue.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import csv as _csv
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .. import budget, timestamps
+from .. import answer_budget, timestamps
 from .model import Commit, subject_type
 
 V1_COLUMNS = ("Submit Time", "Subject Type", "Subject Id", "Subject Name", "Object Type",
@@ -75,10 +75,10 @@ class Download:
 
 def render(commits: Sequence[Commit], version: int, *, raw: bool = False,
            limit: int | None = None) -> Download:
-    """The CSV of the commits, whole commits up to `limit` bytes (budget.limit()).
+    """The CSV of the commits, whole commits up to `limit` bytes (answer_budget.limit()).
     When the first commit alone does not fit, its rows up to the budget are written
     (`truncated`): the client still gets something and can move past it."""
-    lines = budget.Lines(limit)
+    lines = answer_budget.Lines(limit)
     writer = _csv.writer(lines, lineterminator="\r\n")   # RFC 4180 line ends and quoting
     writer.writerow(V2_COLUMNS if version == 2 else V1_COLUMNS)
     written = 0
@@ -86,7 +86,7 @@ def render(commits: Sequence[Commit], version: int, *, raw: bool = False,
         start = lines.mark()
         try:
             writer.writerows(rows((commit,), version, raw=raw))
-        except budget.Full:
+        except answer_budget.Full:
             if written:
                 lines.rollback(start)
                 break

@@ -5,7 +5,7 @@ import json
 
 from chalice import Blueprint, Response
 
-from .. import budget, http, limits, timestamps
+from .. import answer_budget, http, limits, timestamps
 from ..errors import ApiError
 from ..storage import get_storage
 from . import csv, parsing, views
@@ -36,8 +36,8 @@ def _csv(listing: parsing.Listing, param, version: int) -> Response:
     download = csv.render(page.items, version, raw=raw)
     headers = {"Content-Type": csv.CONTENT_TYPE, "Content-Disposition": csv.disposition(version)}
     next_offset = download.next_offset(listing.offset, len(page.items))
-    if next_offset is not None:     # stopped by the answer budget (budget.py)
-        headers[budget.NEXT_OFFSET] = str(next_offset)
+    if next_offset is not None:     # stopped by the answer budget (answer_budget.py)
+        headers[answer_budget.NEXT_OFFSET] = str(next_offset)
     if download.truncated:
         headers[csv.TRUNCATED] = "true"
     return Response(body=download.text, status_code=200, headers=headers)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from .. import budget, http
+from .. import answer_budget, http
 from ..config import settings
 from ..errors import ApiError, not_found, validation_error
 from ..storage import get_storage
@@ -71,7 +71,7 @@ def job_events(job_id):
     _existing_job(number)
     events = get_storage().job_events(number, start, parsing.MAX_EVENTS_PER_PAGE)
     # A page stops before the answer budget; next-events continues after its last event.
-    items, count = budget.json_array(events, views.event)
+    items, count = answer_budget.json_array(events, views.event)
     next_id = events[count - 1].id + 1 if count else start
     return http.json_response({
         "next-events": views.next_events(http.base_url(request), number, next_id),

@@ -8,7 +8,7 @@ import uuid
 
 from chalice import Blueprint, Response
 
-from .. import budget, http
+from .. import answer_budget, http
 from ..auth import certs
 from ..auth import middleware as auth
 from ..config import settings
@@ -95,7 +95,7 @@ def events():
             # clients written against it see the same failure.
             raise ApiError(500, "too-many-results", "Query returns more than the maximum "
                            f"number of results (max: {fail_limit})")
-    items, headers = budget.json_page(page.items, views.event, request.offset)
+    items, headers = answer_budget.json_page(page.items, views.event, request.offset)
     if request.include_total:
         headers["X-Records"] = str(page.total)
     return http.json_response(items, headers=headers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from .. import budget, http
+from .. import answer_budget, http
 from ..config import settings
 from ..errors import PuppetDBJsonError
 from ..query.ast import Compare, all_of
@@ -33,7 +33,7 @@ def _parse(entity, allowed, **options) -> v4params.Request:
 
 def _answer(records, render, request: v4params.Request, total: int | None):
     """The page within the answer budget: `X-Next-Offset` when it stopped short."""
-    items, headers = budget.json_page(records, render, request.offset)
+    items, headers = answer_budget.json_page(records, render, request.offset)
     if request.include_total:
         headers["X-Records"] = str(total)
     return http.json_response(items, headers=headers)

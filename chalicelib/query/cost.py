@@ -14,7 +14,7 @@ the caps are the same everywhere and on both adapters. The dialect turns
   v4 POST body's parsed value, is held to it too);
 - regexes: the `~` tests, each a pass of RE2 over every candidate row.
 
-What the caps leave is bounded at run time by the request's budget (budget.py).
+What the caps leave is bounded at run time by the request's read budget (query/budget.py).
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import budget
+from chalicelib import answer_budget
 from chalicelib.activity.model import Entity, NewCommit
 from tests.factories import new_job, node_event
 from tests.payloads import JSON, report, report_path
@@ -27,7 +27,7 @@ def small_budget(monkeypatch):
 
 def _within_budget(response, limit=BUDGET):
     assert response.status_code == 200, response.body
-    assert budget.cost(response.body.decode("utf-8")) <= limit
+    assert answer_budget.cost(response.body.decode("utf-8")) <= limit
 
 
 # ---------------------------------------------------------------- activity CSV
@@ -43,7 +43,7 @@ def test_the_objects_times_events_commit_is_cut_at_the_default_budget(client):
         objects=tuple(Entity(f"o{i}", f"object {i}", "node") for i in range(45)),
         timestamp="2026-11-30T23:29:49.808000Z", events=({},) * 40_000))
     response = client.http.get("/activity-api/v2/events.csv?limit=1")
-    _within_budget(response, budget.limit())
+    _within_budget(response, answer_budget.limit())
     assert response.headers["X-Commit-Truncated"] == "true"
     assert response.headers["X-Next-Offset"] == "1"
 
@@ -151,7 +151,7 @@ def test_orchestrator_events_with_300_kb_messages_fit_the_default_budget(client)
     client.store.append_job_events(job.number, [
         e.__class__(**{**e.__dict__, "message": "m" * 300_000}) for e in events])
     response = client.http.get(f"/orchestrator/v1/jobs/{job.number}/events")
-    _within_budget(response, budget.limit())
+    _within_budget(response, answer_budget.limit())
     body = response.json_body
     assert 0 < len(body["items"]) < 24
     assert body["next-events"]["event"] == str(int(body["items"][-1]["id"]) + 1)

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from chalicelib import budget
+from chalicelib import answer_budget
 from chalicelib.activity import csv
 from chalicelib.activity.model import Commit, Entity
 
@@ -69,7 +69,7 @@ def _many(count, events_each=1, message="m" * 100):
 def test_a_download_stops_at_a_whole_commit_before_the_budget():
     download = csv.render(_many(50, events_each=3), 1, limit=2000)
     rows = list(csv_module.reader(io.StringIO(download.text)))
-    assert budget.cost(download.text) <= 2000
+    assert answer_budget.cost(download.text) <= 2000
     assert 0 < download.commits < 50 and len(rows) == 1 + 3 * download.commits
     assert download.next_offset(10, 50) == 10 + download.commits and not download.truncated
 
@@ -81,7 +81,7 @@ def test_a_download_within_the_budget_has_no_next_offset():
 
 def test_a_first_commit_larger_than_the_budget_is_cut_at_a_row_and_skipped_next():
     download = csv.render(_many(2, events_each=1000), 2, limit=5000)
-    assert download.truncated and budget.cost(download.text) <= 5000
+    assert download.truncated and answer_budget.cost(download.text) <= 5000
     assert download.text.endswith("\r\n") and download.next_offset(7, 2) == 8
 
 
