@@ -1,6 +1,7 @@
 """Fixtures shared by every tier: the store on BOTH adapters, and the HTTP client."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -134,14 +135,21 @@ def _credentialed_client_classes():
     return CredentialedClient
 
 
-@pytest.fixture
-def client(store):
-    """`chalice.test.Client` over the app, with the store of this parametrisation;
+@contextlib.contextmanager
+def serving(store, stage_name: str = "local"):
+    """`chalice.test.Client` over the app on `stage_name`, with `store` as its storage;
     requests carry an admin token (see CredentialedClient for other credentials)."""
     from app import app
     storage.use(store)
     try:
-        with _credentialed_client_classes()(app, store, stage_name="local") as test_client:
+        with _credentialed_client_classes()(app, store, stage_name=stage_name) as test_client:
             yield test_client
     finally:
         storage.use(None)
+
+
+@pytest.fixture
+def client(store):
+    """The app on the `local` stage over the store of this parametrisation (serving)."""
+    with serving(store) as test_client:
+        yield test_client

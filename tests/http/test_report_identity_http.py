@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import storage, timestamps
+from chalicelib import timestamps
 from chalicelib.puppetdb import reports
 from tests.http.test_write_bounds import V2_FORM, _v2_form
 from tests.payloads import JSON, PDB_BASIC, job_payload, report, report_path
@@ -108,14 +108,9 @@ def test_a_forwarded_scheme_other_than_http_or_https_is_not_echoed(client):
 @pytest.fixture
 def deployed(store):
     """The app on the `prod` stage (not `local`), over this parametrisation's store."""
-    from app import app
-    from tests.conftest import _credentialed_client_classes
-    storage.use(store)
-    try:
-        with _credentialed_client_classes()(app, store, stage_name="prod") as test_client:
-            yield test_client
-    finally:
-        storage.use(None)
+    from tests.conftest import serving
+    with serving(store, "prod") as test_client:
+        yield test_client
 
 
 def test_outside_the_local_stage_links_come_only_from_events_public_url(deployed, monkeypatch):
