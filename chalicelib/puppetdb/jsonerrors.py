@@ -15,7 +15,21 @@ _VALUE = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false'
 _SOURCE = "[Source: (StringReader); line: 1, column: {}]"
 
 
+def _as_before_3_13(text: str, error: json.JSONDecodeError) -> json.JSONDecodeError:
+    """Python 3.13 reports `[1,]` as an illegal trailing comma at the comma; earlier
+    Pythons, like Jackson, at the closing bracket that follows it. One position for all."""
+    if not error.msg.startswith("Illegal trailing comma"):
+        return error
+    closing = error.pos + 1
+    while closing < len(text) and text[closing] in " \t\r\n":
+        closing += 1
+    expected = ("Expecting value" if error.msg.endswith("array")
+                else "Expecting property name enclosed in double quotes")
+    return json.JSONDecodeError(expected, text, closing)
+
+
 def message(text: str, error: json.JSONDecodeError) -> str:
+    error = _as_before_3_13(text, error)
     line_start = text.rfind("\n", 0, error.pos) + 1
     at_end = error.pos >= len(text.rstrip())
     column = (len(text.rstrip()) - line_start + 1) if at_end else error.pos - line_start + 2

@@ -66,13 +66,19 @@ def _openssl(*args: str, cwd: Path) -> None:
 
 def make_pki(directory: Path) -> Path:
     directory.mkdir()
+    # The extensions Python 3.13's default context (VERIFY_X509_STRICT) requires of a CA
+    # and of the certificates it issues: key usage on the CA, key identifiers on both.
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Throw-away test CA", cwd=directory)
+             "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Throw-away test CA",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
     for name, subject, extensions in (
             ("server", "/CN=localhost",
              "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"),
             ("client", f"/CN={CERTNAME}", "extendedKeyUsage=clientAuth\n")):
-        (directory / f"{name}.ext").write_text(extensions)
+        (directory / f"{name}.ext").write_text(
+            extensions + "keyUsage=critical,digitalSignature,keyEncipherment\n"
+            "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
         _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key",
                  "-out", f"{name}.csr", "-subj", subject, cwd=directory)
         _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
