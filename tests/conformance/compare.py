@@ -1,8 +1,9 @@
 """How an answer of PuppetDB and one of the service are put side by side.
 
 An answer becomes (status, media type, charset, X-Records, body); a JSON body has
-report hashes replaced by `report:<certname>@<start_time>` (the service does not
-compute PuppetDB's hashes), the fields DIFFERENCES masks removed, and, unless the
+report hashes replaced by `report:<certname>@<start_time>` (the service computes
+PuppetDB's own hashes, test_the_service_computes_puppetdbs_own_report_hashes; the
+labels make a differing answer readable), the fields DIFFERENCES masks removed, and, unless the
 request's `order_by` fixes the order, its list items sorted.
 """
 from __future__ import annotations

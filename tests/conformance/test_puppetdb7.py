@@ -153,6 +153,12 @@ def test_at_least_80_requests_are_compared():
     assert len({case.name for case in CASES}) == len(CASES) >= 80
 
 
+def test_the_service_computes_puppetdbs_own_report_hashes(puppetdb_hashes, service_hashes):
+    """The same reports get the same hash from both (puppetdb/identity.py): the mapping
+    through (certname, start_time) is then the identity."""
+    assert service_hashes == puppetdb_hashes
+
+
 def test_every_declared_difference_names_a_case():
     assert set(DIFFERENT_CASES) <= {case.name for case in CASES}
 
