@@ -89,7 +89,9 @@ def is_stored(text: str) -> bool:
 
 def stored_millis(value: datetime | str) -> str:
     """The stored form truncated to the millisecond, as PuppetDB keeps times (Joda
-    DateTime): `.000123` is `.000`. Same width, so stored order is unchanged."""
+    DateTime) and PE keeps activity commit times (so a commit's CSV Submit Time, its
+    JSON and `after_service_commit_time` agree): `.000123` is `.000`. Same width, so
+    stored order is unchanged."""
     return stored(value)[:23] + "000Z"
 
 
@@ -114,13 +116,6 @@ def seconds(stored_value: str | None) -> str | None:
 def millis(stored_value: str | None) -> str | None:
     """`2012-10-30T19:01:05.000Z`: PuppetDB responses (clients parse this form)."""
     return None if stored_value is None else stored_value[:23] + "Z"
-
-
-def to_millis(stored_value: str) -> str:
-    """The stored form cut to whole milliseconds (`...27.761000Z`): what an activity
-    commit keeps, so that its CSV Submit Time, its JSON and a filter given the
-    Submit Time back (`after_service_commit_time`) all see the same instant."""
-    return stored_value[:23] + "000Z"
 
 
 def csv_time(stored_value: str) -> str:

@@ -256,10 +256,10 @@ def new_commit(body: object, *, version: int, now: str) -> NewCommit:
         raise _malformed("'commit.ip_address' must be a string", key="commit.ip_address")
     raw_time = commit.get("timestamp")
     if raw_time is None:
-        stamp = timestamps.to_millis(now)
+        stamp = timestamps.stored_millis(now)
     else:
         try:
-            stamp = timestamps.to_millis(timestamps.normalise(raw_time))
+            stamp = timestamps.stored_millis(timestamps.normalise(raw_time))
         except timestamps.InvalidTimestamp:
             raise _malformed(f"'commit.timestamp' is not an ISO-8601 timestamp: {raw_time!r}",
                              key="commit.timestamp") from None
