@@ -114,10 +114,10 @@ def page_offset(raw: object) -> int:
 
 
 def order_by(raw: object, name: str, columns, supported: str) -> tuple[tuple[str, str], ...]:
-    """1.5.0's validation (notes 1.6), which v4 keeps: an array of {"field", "order"}
-    maps, as JSON text (or, in a v4 POST body, already parsed). `name` is the
-    parameter as the API spells it (`order-by`, `order_by`); `supported` lists
-    `columns` in that API's wording."""
+    """1.5.0's validation (notes 1.6) of the 1.4 endpoint's `order-by`: an array of
+    {"field", "order"} maps, as JSON text. `name` is the parameter as the API spells
+    it; `supported` lists `columns` in that API's wording. v4 has its own, with
+    PuppetDB 7's texts (v4params.order_by)."""
     if raw is None:
         return ()
     try:

@@ -104,12 +104,8 @@ def order_by(raw: object, entity: Entity) -> tuple[tuple[str, str], ...]:
     parsed), with PuppetDB 7.12's texts (PDB query/paging.clj; tests/conformance)."""
     if raw is None:
         return ()
-    terms = raw
     try:        # text, or a POST body's parsed value: both held to the query limits
-        if isinstance(raw, str):
-            terms = limits.query_json(raw, "order_by")
-        else:
-            limits.query_value(raw, "order_by")
+        terms = limits.query_value(raw, "order_by")
     except limits.TooComplex as error:
         raise bad_request(str(error)) from None
     except ValueError:
