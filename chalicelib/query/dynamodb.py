@@ -11,10 +11,9 @@ the conjuncts not answered by the key condition.
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 import itertools
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Mapping, Sequence
 
 from boto3.dynamodb.types import TypeSerializer
