@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 
+from . import limits
 from .auth.middleware import principal
 from .config import settings
 
@@ -90,9 +91,9 @@ def _body_values(event) -> dict:
     raw = event.raw_body or b""
     if len(raw) > _MAX_BODY_PARSED:
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:            # gzip, not JSON, not UTF-8: the route answers for it
+    try:    # within the body limits: json.loads alone recurses out on deep nesting
+        body = limits.body_json(raw)
+    except ValueError:            # gzip, not JSON, too deep: the route answers for it
         return {}
     if not isinstance(body, dict):
         return {}

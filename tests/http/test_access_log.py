@@ -89,6 +89,18 @@ def test_log_queries_shows_a_v4_post_bodys_query(client, log_lines, monkeypatch)
     assert json.loads(line["body"]["query"]) == json.loads(QUERY) and line["body"]["limit"] == "10"
 
 
+def test_log_queries_survives_a_v4_post_body_nested_past_the_limit(client, log_lines, monkeypatch):
+    """The route answers the body's 400; the log, reading the same body, must not
+    recurse out of json.loads on it (a 500 before)."""
+    monkeypatch.setenv("EVENTS_LOG_QUERIES", "1")
+    body = '{"query": ' + "[" * 20000 + "]" * 20000 + "}"
+    response = client.http.post("/pdb/query/v4/events",
+                                headers={"Content-Type": "application/json"}, body=body)
+    assert response.status_code == 400
+    (line,) = log_lines
+    assert line["status"] == 400 and "body" not in line
+
+
 def test_a_long_value_is_cut(client, log_lines, monkeypatch):
     monkeypatch.setenv("EVENTS_LOG_QUERIES", "1")
     client.http.get("/orchestrator/v1/jobs?description=" + "x" * 10000)
