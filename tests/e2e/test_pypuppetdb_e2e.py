@@ -84,3 +84,16 @@ def test_event_counts_summarise_by_certname(db):
     counts = db.event_counts(summarize_by="certname", query=EqualsOperator("latest_report?", False))
     assert {c["subject"]["title"]: (c["failures"], c["skips"]) for c in counts} == {
         "node-a.anchor.test": (2, 2), "node-b.anchor.test": (2, 2)}
+
+
+def test_nodes_and_one_node_parse_into_pypuppetdb_nodes(db):
+    """Issue 14: pypuppetdb's db.nodes() and db.node(name) over /pdb/query/v4/nodes."""
+    listed = {node.name: node for node in db.nodes()}
+    assert set(listed) == {"node-a.anchor.test", "node-b.anchor.test"}
+    node = db.node("node-b.anchor.test")
+    assert node.name == "node-b.anchor.test"
+    assert node.report_environment == "production" and node.catalog_environment is None
+    assert node.report_timestamp is not None and not node.deactivated
+    assert node.latest_report_hash == listed["node-b.anchor.test"].latest_report_hash
+    failed = list(db.nodes(query=EqualsOperator("latest_report_status", "unchanged")))
+    assert {n.name for n in failed} == {"node-a.anchor.test", "node-b.anchor.test"}
