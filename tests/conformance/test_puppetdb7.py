@@ -32,6 +32,18 @@ _METHOD = ("PuppetDB answers another method on a query endpoint 400; the service
            "HTTP's 405, with PuppetDB's text")
 
 
+_STATUS = ("PuppetDB also lists trapperkeeper's own `status-service` (JVM metrics), which "
+           "the service has no counterpart for, and counts its command queue; the service "
+           "stores a report while the request waits, so its queue_depth is 0")
+_STATUS_DETAIL = {"maintenance_mode?": False, "queue_depth": 0, "read_db_up?": True,
+                  "write_db_up?": True, "write_dbs_up?": True, "write_db": {"default": {"up?": True}}}
+
+
+def _running(entry: dict, level: str = "info") -> bool:
+    return entry.get("state") == "running" and entry.get("detail_level") == level \
+        and entry.get("service_status_version") == 1 and entry.get("status") == _STATUS_DETAIL
+
+
 def _ok(answer: Answer) -> bool:
     return answer.status == 200 and answer.media_type == "application/json"
 
@@ -61,6 +73,10 @@ DIFFERENT_CASES = {
     "route-unknown-root": (_UNKNOWN, _unknown("/pdb/nothing/here")),
     "method-delete-events": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
     "method-put-reports": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
+    "status-services": (_STATUS, lambda a: _ok(a) and list(a.body) == ["puppetdb-status"]
+                        and _running(a.body["puppetdb-status"])),
+    "status-puppetdb": (_STATUS, lambda a: _ok(a) and _running(a.body, "critical")
+                        and a.body["service_name"] == "puppetdb-status"),
 }
 
 
