@@ -8,6 +8,7 @@ from chalicelib.errors import render_errors
 from chalicelib.openapi import blueprint as api_description
 from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
+from chalicelib.puppetdb.not_stored import blueprint as puppetdb_not_stored
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 from chalicelib.puppetdb.status import blueprint as status
 
@@ -25,6 +26,7 @@ app.register_middleware(limits.enforce, "http")
 app.register_middleware(budget.request_budget, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
+app.register_blueprint(puppetdb_not_stored)
 app.register_blueprint(status)
 app.register_blueprint(activity, url_prefix="/activity-api")
 app.register_blueprint(api_description)

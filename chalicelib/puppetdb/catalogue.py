@@ -162,6 +162,28 @@ REPORTS = Entity(
 
 # event-counts: `summarize_by` -> the event fields that name a subject
 # (PDB query/event_counts.clj get-group-by).
+# PuppetDB 7's v4 entities this service does not store (PDB 7.12.1 http/server.clj and
+# handlers.clj): entity -> (what it is made of, its sub-routes below /pdb/query/v4/<entity>).
+# Each route answers 404 in PuppetDB's JSON error format (not_stored.py). The nodes and
+# environments routes' own /facts and /resources children are the nodes routes'.
+NOT_STORED = {
+    "facts": ("facts", ("/{fact}", "/{fact}/{value}")),
+    "fact-names": ("facts", ()),
+    "fact-contents": ("facts", ()),
+    "fact-paths": ("facts", ()),
+    "factsets": ("facts", ("/{node}", "/{node}/facts")),
+    "inventory": ("facts", ()),
+    "catalogs": ("catalogs", ("/{node}", "/{node}/edges", "/{node}/resources",
+                              "/{node}/resources/{type}", "/{node}/resources/{type}/{title}")),
+    "edges": ("catalogs", ()),
+    "resources": ("resources", ("/{type}", "/{type}/{title}")),
+    "catalog-inputs": ("catalog inputs", ()),
+    "catalog-input-contents": ("catalog inputs", ()),
+    "packages": ("packages", ()),
+    "package-inventory": ("packages", ("/{node}",)),
+}
+
+
 SUMMARIZE_BY = {
     "certname": ("certname",),
     "containing_class": ("containing_class",),

@@ -239,6 +239,10 @@ CASES = [
     Case("route-unknown-root", "/pdb/nothing/here"),
     Case("method-delete-events", V4 + "/events", method="DELETE"),
     Case("method-put-reports", V4 + "/reports", method="PUT", body={}),
+    # ----------------------------------------------------------- entities not stored
+    Case("not-stored-facts", V4 + "/facts"),
+    Case("not-stored-catalog", V4 + "/catalogs/node-a.anchor.test"),
+    Case("not-stored-resources", V4 + "/resources/File"),
     # ----------------------------------------------------------- status service
     Case("status-services", "/status/v1/services"),
     Case("status-puppetdb", "/status/v1/services/puppetdb-status", {"level": "critical"}),
