@@ -210,8 +210,8 @@ NODE_STATES = ("active", "inactive", "any")
 # (PDB query/event_counts.clj get-group-by).
 # PuppetDB 7's v4 entities this service does not store (PDB 7.12.1 http/server.clj and
 # handlers.clj): entity -> (what it is made of, its sub-routes below /pdb/query/v4/<entity>).
-# Each route answers 404 in PuppetDB's JSON error format (not_stored.py). The nodes and
-# environments routes' own /facts and /resources children are the nodes routes'.
+# Each route answers 404 in PuppetDB's JSON error format (not_stored.py), and so do the
+# facts and resources children of a node and of an environment (NESTED_UNDER).
 NOT_STORED = {
     "facts": ("facts", ("/{fact}", "/{fact}/{value}")),
     "fact-names": ("facts", ()),
@@ -228,6 +228,11 @@ NOT_STORED = {
     "packages": ("packages", ()),
     "package-inventory": ("packages", ("/{node}",)),
 }
+# PuppetDB 7.12.1 handlers.clj node-routes and environments-routes: /nodes/<certname> and
+# /environments/<name> have /facts and /resources children (the route parameter names
+# are the nodes routes').
+NESTED_UNDER = ("nodes/{certname}", "environments/{environment}")
+NESTED = ("facts", "resources")
 
 
 SUMMARIZE_BY = {

@@ -33,13 +33,23 @@ def test_the_families_name_what_is_missing(client):
     bodies = {p: json.loads(client.http.get(p).body)["error"] for p in (
         "/pdb/query/v4/facts", "/pdb/query/v4/fact-names", "/pdb/query/v4/inventory",
         "/pdb/query/v4/catalogs/node-a.anchor.test", "/pdb/query/v4/resources/File/x",
-        "/pdb/query/v4/package-inventory")}
+        "/pdb/query/v4/package-inventory", "/pdb/query/v4/nodes/node-a.anchor.test/facts",
+        "/pdb/query/v4/environments/production/resources")}
     assert "no facts:" in bodies["/pdb/query/v4/facts"]
     assert "no facts:" in bodies["/pdb/query/v4/fact-names"]
     assert "no facts:" in bodies["/pdb/query/v4/inventory"]
     assert "no catalogs:" in bodies["/pdb/query/v4/catalogs/node-a.anchor.test"]
     assert "no resources:" in bodies["/pdb/query/v4/resources/File/x"]
     assert "no packages:" in bodies["/pdb/query/v4/package-inventory"]
+    assert "no facts:" in bodies["/pdb/query/v4/nodes/node-a.anchor.test/facts"]
+    assert "no resources:" in bodies["/pdb/query/v4/environments/production/resources"]
+
+
+def test_a_nodes_and_an_environments_facts_and_resources_are_refused_too():
+    nested = {p for p in PATHS if p.startswith(("/pdb/query/v4/nodes/", "/pdb/query/v4/environments/"))}
+    assert {p.split("/")[6] for p in nested} == {"facts", "resources"}
+    assert "/pdb/query/v4/nodes/{certname}/resources/{type}/{title}" in nested
+    assert "/pdb/query/v4/environments/{environment}/facts/{fact}/{value}" in nested
 
 
 def test_a_post_with_a_query_body_is_the_same_404(client):
