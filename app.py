@@ -9,7 +9,9 @@ from chalicelib.openapi import blueprint as api_description
 from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.metrics import blueprint as puppetdb_metrics
+from chalicelib.puppetdb.not_stored import blueprint as puppetdb_not_stored
 from chalicelib.puppetdb.routes import blueprint as puppetdb
+from chalicelib.puppetdb.status import blueprint as status
 
 logs.configure()
 app = Chalice(app_name="puppet-events")
@@ -26,6 +28,8 @@ app.register_middleware(budget.request_budget, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
 app.register_blueprint(puppetdb_metrics)
+app.register_blueprint(puppetdb_not_stored)
+app.register_blueprint(status)
 app.register_blueprint(activity, url_prefix="/activity-api")
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.

@@ -48,6 +48,9 @@ class Settings:
     log_queries: bool            # access log: parameter values and query text (logs.py)
     # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
     record_job_activity: bool = True
+    # Client certificate CN -> the scopes it has on every route a token's scope would
+    # open (EVENTS_CERT_SCOPES, auth/certs.py; docs/security.md "Client certificates").
+    cert_scopes: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -82,6 +85,7 @@ class Settings:
             max_response_bytes=int(env.get("EVENTS_MAX_RESPONSE_BYTES", str(5 << 20))),
             log_queries=_switch(env.get("EVENTS_LOG_QUERIES"), default=False),
             record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
+            cert_scopes=cert_scopes(env.get("EVENTS_CERT_SCOPES")),
         )
 
 
@@ -99,6 +103,29 @@ def _switch(raw: str | None, default: bool) -> bool:
 
 def _names(raw: str | None) -> frozenset[str]:
     return frozenset(name.strip() for name in (raw or "").split(",") if name.strip())
+
+
+def cert_scopes(raw: str | None) -> tuple[tuple[str, frozenset[str]], ...]:
+    """EVENTS_CERT_SCOPES: `<CN>=<scope>[,<scope>...]` entries separated by `;`, e.g.
+    `puppetboard.example.com=puppetdb:read;ops.example.com=puppetdb:read,activity:read`.
+    A CN named twice has the union. ValueError on an entry without `=`, without a CN
+    or scope, or with a scope tokens do not have (auth/tokens.py SCOPES)."""
+    from .auth.tokens import SCOPES     # here: auth imports config
+    granted: dict[str, set[str]] = {}
+    for entry in (raw or "").split(";"):
+        if not entry.strip():
+            continue
+        cn, equals, listed = entry.partition("=")
+        scopes = [scope.strip() for scope in listed.split(",") if scope.strip()]
+        if not equals or not cn.strip() or not scopes:
+            raise ValueError("EVENTS_CERT_SCOPES: expected <CN>=<scope>[,<scope>...], "
+                             f"not {entry.strip()!r}")
+        unknown = [scope for scope in scopes if scope not in SCOPES]
+        if unknown:
+            raise ValueError(f"EVENTS_CERT_SCOPES: unknown scope {unknown[0]!r} for "
+                             f"{cn.strip()!r}; scopes are {', '.join(SCOPES)}")
+        granted.setdefault(cn.strip(), set()).update(scopes)
+    return tuple((cn, frozenset(scopes)) for cn, scopes in sorted(granted.items()))
 
 
 def settings() -> Settings:

@@ -1,4 +1,5 @@
-"""Client certificates for `store report` (shared contract 3; docs/security.md).
+"""Client certificates: `store report` submission and scoped access
+(shared contract 3; docs/security.md "Client certificates").
 
 The certificate is verified at the TLS edge, never here: API Gateway mutual TLS
 puts the verified subject in `requestContext.identity.clientCert.subjectDN`; a
@@ -7,7 +8,10 @@ its `$ssl_client_s_dn` and overwrites any copy the client sent. With that
 setting unset, no header is trusted. Puppet's report processor cannot send a
 token, so an allowlisted CN may submit reports, as PuppetDB's
 `certificate-allowlist` allows: for its own certname (EVENTS_CERT_ALLOWLIST) or
-for any (EVENTS_CERT_SUBMIT_ALL, e.g. a Puppet Server).
+for any (EVENTS_CERT_SUBMIT_ALL, e.g. a Puppet Server). Clients that read with a
+certificate and no token (puppetboard, pypuppetdb) get scopes by CN from
+EVENTS_CERT_SCOPES, as PuppetDB's allowlist admits a CN to its queries; where a
+token's scope is checked, the certificate's scopes are checked the same way.
 """
 from __future__ import annotations
 
@@ -71,6 +75,11 @@ def verified_cn(request, config: Settings) -> str | None:
 
 def may_submit(cn: str | None, config: Settings) -> bool:
     return cn is not None and (cn in config.cert_allowlist or cn in config.cert_submit_all)
+
+
+def scopes_for(cn: str | None, config: Settings) -> frozenset[str]:
+    """The scopes EVENTS_CERT_SCOPES gives the CN; empty when it names no such CN."""
+    return dict(config.cert_scopes).get(cn, frozenset()) if cn is not None else frozenset()
 
 
 def check_certname(cn: str, certname: object, config: Settings) -> None:

@@ -86,20 +86,16 @@ def certificate(request) -> str | None:
 
 
 def authenticate(event, get_response):
-    """Chalice HTTP middleware: every route needs a token with the rule's scope,
-    or, for `store report`, an allowlisted verified client certificate."""
+    """Chalice HTTP middleware: every route needs a token with the rule's scope, or a
+    verified client certificate: for `store report`, an allowlisted one; elsewhere, one
+    EVENTS_CERT_SCOPES gives the rule's scope. The status service needs neither."""
     rule = scopes.rule_for(event.path, event.method)
     presented = presented_token(event)
     _remove_token_parameter(event)
+    if rule.public:
+        return get_response(event)
     if presented is None:
-        config = settings()
-        cn = certs.verified_cn(event, config) if rule.certificate_may_submit else None
-        if cn is None:
-            raise unauthenticated()
-        if not certs.may_submit(cn, config):
-            raise denied(f"The certificate '{cn}' is not allowed to submit commands",
-                         certificate=cn)
-        _record(event, principalId=f"cert:{cn}", certificate=cn)
+        _certificate(event, rule)
         return get_response(event)
     token = valid_token(presented)
     if not token.grants(rule.scope):
@@ -107,3 +103,25 @@ def authenticate(event, get_response):
                      required_scope=rule.scope)
     _record(event, principalId=f"token:{token.id}")
     return get_response(event)
+
+
+def _certificate(event, rule: scopes.Rule) -> None:
+    """Authenticate by the verified client certificate, or refuse as without one: a
+    CN neither allowlisted nor mapped gets today's 401 (403 on a submit route)."""
+    config = settings()
+    cn = certs.verified_cn(event, config)
+    if cn is None:
+        raise unauthenticated()
+    if rule.certificate_may_submit and certs.may_submit(cn, config):
+        _record(event, principalId=f"cert:{cn}", certificate=cn)
+        return
+    held = certs.scopes_for(cn, config)
+    if not held:
+        if rule.certificate_may_submit:
+            raise denied(f"The certificate '{cn}' is not allowed to submit commands",
+                         certificate=cn)
+        raise unauthenticated()
+    if not tokens.granted(held, rule.scope):
+        raise denied(f"The certificate '{cn}' does not have the scope '{rule.scope}' "
+                     "this route requires", certificate=cn, required_scope=rule.scope)
+    _record(event, principalId=f"cert:{cn}", certificate=cn)

@@ -2,8 +2,10 @@
 
 The first rule whose path prefix and method match decides. A route no rule
 names needs `admin` (default deny), so a route added without a rule is closed,
-not open. `token_optional` marks the `store report` routes, where a verified,
-allowlisted client certificate may stand in for a token (certs.py).
+not open. `certificate_may_submit` marks the `store report` routes, where a
+verified, allowlisted client certificate may stand in for a token (certs.py);
+`public` marks the status service, which needs no credential (PuppetDB serves
+/status outside its certificate allowlist; docs/security.md "Status").
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Rule:
     methods: frozenset[str]
     scope: str | None
     certificate_may_submit: bool = False
+    public: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -38,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/experimental/events", READ, "puppetdb:read"),
     Rule("/metrics/", READ, "puppetdb:read"),        # PuppetDB's population metrics
     Rule("/openapi.yaml", READ, ANY_TOKEN),
+    Rule("/status/v1/", READ, None, public=True),
 )
 DEFAULT = Rule("", ANY, ADMIN)
 

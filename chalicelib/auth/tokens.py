@@ -28,6 +28,12 @@ _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+def granted(held, scope: str | None) -> bool:
+    """Whether scopes `held` (a token's or a certificate's) open a route needing `scope`:
+    None = any credential will do; admin implies every scope."""
+    return scope is None or ADMIN in held or scope in held
+
+
 @dataclass(frozen=True)
 class Token:
     """A stored token: everything but the secret."""
@@ -40,8 +46,7 @@ class Token:
     revoked: str | None = None
 
     def grants(self, scope: str | None) -> bool:
-        """None = any valid token will do; admin implies every scope."""
-        return scope is None or ADMIN in self.scopes or scope in self.scopes
+        return granted(self.scopes, scope)
 
     def state(self, now: str) -> str:
         """'revoked', 'expired' or 'valid' at the stored time `now`."""

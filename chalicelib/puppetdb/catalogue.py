@@ -208,6 +208,33 @@ NODE_STATES = ("active", "inactive", "any")
 
 # event-counts: `summarize_by` -> the event fields that name a subject
 # (PDB query/event_counts.clj get-group-by).
+# PuppetDB 7's v4 entities this service does not store (PDB 7.12.1 http/server.clj and
+# handlers.clj): entity -> (what it is made of, its sub-routes below /pdb/query/v4/<entity>).
+# Each route answers 404 in PuppetDB's JSON error format (not_stored.py), and so do the
+# facts and resources children of a node and of an environment (NESTED_UNDER).
+NOT_STORED = {
+    "facts": ("facts", ("/{fact}", "/{fact}/{value}")),
+    "fact-names": ("facts", ()),
+    "fact-contents": ("facts", ()),
+    "fact-paths": ("facts", ()),
+    "factsets": ("facts", ("/{node}", "/{node}/facts")),
+    "inventory": ("facts", ()),
+    "catalogs": ("catalogs", ("/{node}", "/{node}/edges", "/{node}/resources",
+                              "/{node}/resources/{type}", "/{node}/resources/{type}/{title}")),
+    "edges": ("catalogs", ()),
+    "resources": ("resources", ("/{type}", "/{type}/{title}")),
+    "catalog-inputs": ("catalog inputs", ()),
+    "catalog-input-contents": ("catalog inputs", ()),
+    "packages": ("packages", ()),
+    "package-inventory": ("packages", ("/{node}",)),
+}
+# PuppetDB 7.12.1 handlers.clj node-routes and environments-routes: /nodes/<certname> and
+# /environments/<name> have /facts and /resources children (the route parameter names
+# are the nodes routes').
+NESTED_UNDER = ("nodes/{certname}", "environments/{environment}")
+NESTED = ("facts", "resources")
+
+
 SUMMARIZE_BY = {
     "certname": ("certname",),
     "containing_class": ("containing_class",),

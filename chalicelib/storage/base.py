@@ -148,5 +148,13 @@ class TokenStore(Protocol):
         None when no such token."""
 
 
-class Storage(JobStore, PuppetdbEventStore, ActivityStore, TokenStore, Protocol):
+class StatusStore(Protocol):
+    def ping(self) -> bool:
+        """Whether the store answers a cheap read now (the status service's
+        `read_db_up?`, puppetdb/status.py). SQLite: `SELECT 1` on this thread's
+        connection; DynamoDB: one eventually consistent GetItem of a key no item has
+        (0.5 read units). Never raises: any failure is False (and logged)."""
+
+
+class Storage(JobStore, PuppetdbEventStore, ActivityStore, TokenStore, StatusStore, Protocol):
     """Everything the routes need from a backend."""

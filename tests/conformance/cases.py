@@ -1,6 +1,7 @@
 """The compared requests: the v4 routes, every event and report field, every
 operator, `order_by` and paging option and parameter error the service offers,
-the command endpoint's parameter errors, unknown routes and wrong methods.
+the command endpoint's parameter errors, unknown routes and wrong methods, and the
+status service.
 
 `{a1}`..`{c1}` name the loaded reports (conftest.fixture_commands): a/b are the
 six fixture reports of node-a and node-b, c1 the fan-out copy for node-c.
@@ -315,4 +316,22 @@ CASES = [
     Case("route-unknown-root", "/pdb/nothing/here"),
     Case("method-delete-events", V4 + "/events", method="DELETE"),
     Case("method-put-reports", V4 + "/reports", method="PUT", body={}),
+    # ----------------------------------------------------------- entities not stored
+    Case("not-stored-facts", V4 + "/facts"),
+    Case("not-stored-catalog", V4 + "/catalogs/node-a.anchor.test"),
+    Case("not-stored-resources", V4 + "/resources/File"),
+    # ----------------------------------------------------------- status service
+    Case("status-services", "/status/v1/services"),
+    Case("status-puppetdb", "/status/v1/services/puppetdb-status", {"level": "critical"}),
+    Case("status-unknown-service", "/status/v1/services/nope"),
+    Case("status-bad-level", "/status/v1/services/puppetdb-status", {"level": "INFO"}),
+    Case("status-bad-timeout", "/status/v1/services", {"timeout": "0"}),
+    Case("status-bad-status-version", "/status/v1/services/puppetdb-status",
+         {"service_status_version": "x"}),
+    Case("status-no-status-version", "/status/v1/services/puppetdb-status",
+         {"service_status_version": "2"}),
+    Case("status-simple", "/status/v1/simple"),
+    Case("status-simple-service", "/status/v1/simple/puppetdb-status", {"level": "bogus"}),
+    Case("status-simple-unknown", "/status/v1/simple/nope"),
+    Case("status-simple-bad-timeout", "/status/v1/simple", {"timeout": "x"}),
 ]

@@ -34,6 +34,28 @@ _METHOD = ("PuppetDB answers another method on a query endpoint 400; the service
            "HTTP's 405, with PuppetDB's text")
 
 
+_STATUS = ("PuppetDB also lists trapperkeeper's own `status-service` (JVM metrics), which "
+           "the service has no counterpart for, and counts its command queue; the service "
+           "stores a report while the request waits, so its queue_depth is 0")
+_STATUS_DETAIL = {"maintenance_mode?": False, "queue_depth": 0, "read_db_up?": True,
+                  "write_db_up?": True, "write_dbs_up?": True, "write_db": {"default": {"up?": True}}}
+
+
+_NOT_STORED = ("the service stores reports and events only: where PuppetDB with no facts or "
+               "catalogs answers 200 [] (or 404 for one catalog), the service answers 404 "
+               "{\"error\"} saying what it does not store")
+
+
+def _not_stored(what: str):
+    return lambda a: (a.status, a.media_type) == (404, "application/json") \
+        and f"only, no {what}:" in a.body["error"]
+
+
+def _running(entry: dict, level: str = "info") -> bool:
+    return entry.get("state") == "running" and entry.get("detail_level") == level \
+        and entry.get("service_status_version") == 1 and entry.get("status") == _STATUS_DETAIL
+
+
 def _ok(answer: Answer) -> bool:
     return answer.status == 200 and answer.media_type == "application/json"
 
@@ -63,6 +85,13 @@ DIFFERENT_CASES = {
     "route-unknown-root": (_UNKNOWN, _unknown("/pdb/nothing/here")),
     "method-delete-events": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
     "method-put-reports": (_METHOD, _refused("PuppetDB queries must be made via GET/POST", 405)),
+    "not-stored-facts": (_NOT_STORED, _not_stored("facts")),
+    "not-stored-catalog": (_NOT_STORED, _not_stored("catalogs")),
+    "not-stored-resources": (_NOT_STORED, _not_stored("resources")),
+    "status-services": (_STATUS, lambda a: _ok(a) and list(a.body) == ["puppetdb-status"]
+                        and _running(a.body["puppetdb-status"])),
+    "status-puppetdb": (_STATUS, lambda a: _ok(a) and _running(a.body, "critical")
+                        and a.body["service_name"] == "puppetdb-status"),
 }
 
 

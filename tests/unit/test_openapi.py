@@ -34,25 +34,41 @@ def test_every_described_operation_has_a_route():
     assert spec_operations() - route_operations() == set()
 
 
-def test_every_operation_needs_a_token_and_documents_401_and_403():
+STATUS = "/status/v1/"      # PuppetDB serves status outside its certificate allowlist
+
+
+def test_every_operation_needs_a_credential_and_documents_401_and_403():
     document = spec()
     schemes = document["components"]["securitySchemes"]
     assert (schemes["tokenHeader"]["type"], schemes["tokenHeader"]["in"],
             schemes["tokenHeader"]["name"]) == ("apiKey", "header", "X-Authentication")
     assert (schemes["tokenQuery"]["type"], schemes["tokenQuery"]["in"],
             schemes["tokenQuery"]["name"]) == ("apiKey", "query", "token")
-    assert {"tokenHeader": []} in document["security"] and {"tokenQuery": []} in document["security"]
+    assert schemes["clientCertificate"]["type"] == "mutualTLS"
+    assert document["security"] == [{"tokenHeader": []}, {"tokenQuery": []},
+                                     {"clientCertificate": []}]
     for key, operation in operations(document).items():
+        if key[1].startswith(STATUS):
+            continue
         security = operation.get("security", document["security"])
-        assert {} not in security, key                      # no anonymous alternative
+        assert {} not in security and security, key           # no anonymous alternative
         assert {"401", "403"} <= set(operation["responses"]), key
         assert operation.get("x-required-scope"), key
 
 
-def test_only_store_report_may_authenticate_with_a_client_certificate():
-    with_certificates = {key for key, operation in operations(spec()).items()
-                         if {"clientCertificate": []} in operation.get("security", [])}
-    assert with_certificates == {("POST", "/pdb/cmd/v1")}
+def test_only_the_status_service_is_public():
+    public = {key for key, operation in operations(spec()).items()
+              if operation.get("security") == []}
+    assert public == {("GET", "/status/v1/services"), ("GET", "/status/v1/services/{service_name}"),
+                      ("GET", "/status/v1/simple"), ("GET", "/status/v1/simple/{service_name}")}
+
+
+def test_every_token_route_also_takes_a_scoped_client_certificate():
+    document = spec()
+    for key, operation in operations(document).items():
+        if key[1].startswith(STATUS):
+            continue
+        assert {"clientCertificate": []} in operation.get("security", document["security"]), key
 
 
 def test_operations_that_take_a_body_document_413():
@@ -81,7 +97,9 @@ def test_error_bodies_are_json_for_orchestrator_and_activity_and_text_for_puppet
     for (method, path), operation in operations(document).items():
         if path == "/openapi.yaml":
             continue
-        expected = ["application/json"] if path.startswith(("/orchestrator/", "/activity-api/")) \
+        # trapperkeeper-status answers JSON under /services and text under /simple.
+        expected = ["application/json"] \
+            if path.startswith(("/orchestrator/", "/activity-api/", STATUS + "services")) \
             else ["text/plain"]
         for status, response in operation["responses"].items():
             if int(status) < 400:

@@ -17,7 +17,8 @@ from ...query.ast import EVERYTHING, And, Compare, In, IsNull, Match, Node, Not,
 from .. import jsonerrors
 from ..catalogue import COUNT_BY, COUNTS, NODE_STATES, SUMMARIZE_BY, Entity, Field
 from ..model import canonical_json
-from . import QueryError, accepts_json, bad_request, page_limit, page_offset, parse_tree, within_cost
+from . import (QueryError, accepts_json, bad_request, page_limit, page_offset, parse_tree,
+               within_cost)
 
 INEQUALITIES = (">", ">=", "<", "<=")
 NOTHING = Not(EVERYTHING)
