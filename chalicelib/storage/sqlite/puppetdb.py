@@ -5,7 +5,7 @@ from typing import Sequence
 
 from ...paging import Page
 from ...puppetdb.model import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS, Report
-from ...query import sql
+from ...query import aggregate, sql
 from ...query.ast import And, Match, Node, Not, Or
 from .connection import bounded_read
 
@@ -195,6 +195,29 @@ class PuppetdbTables:
             joined="LEFT JOIN pdb_report_details AS d ON d.hash = r.hash")
         return Page(_records(rows, REPORT_FIELDS + REPORT_DETAILS, _BOOLEAN),
                     total, limit, offset)
+
+    @bounded_read
+    def aggregate_events(self, where: Node, group_by: Sequence[str],
+                         functions: Sequence[aggregate.Function]) -> list[dict]:
+        clause, params = sql.where(_regex_on_certnames(where), COLUMNS)
+        return self._aggregate("pdb_events AS e", COLUMNS, clause, params, group_by, functions,
+                               ("corrective_change",))
+
+    @bounded_read
+    def aggregate_reports(self, where: Node, group_by: Sequence[str],
+                          functions: Sequence[aggregate.Function]) -> list[dict]:
+        clause, params = sql.where(where, REPORT_COLUMNS)
+        return self._aggregate("pdb_reports AS r", REPORT_COLUMNS, clause, params, group_by,
+                               functions, _BOOLEAN)
+
+    def _aggregate(self, source: str, columns, clause: str, params: list, group_by, functions,
+                   booleans) -> list[dict]:
+        """GROUP BY in SQL (query/aggregate.py's rule); stored 1/0 grouped as booleans."""
+        selected, group, order = sql.aggregate_select(group_by, functions, columns)
+        found = self.db().execute(f"SELECT {selected} FROM {source} WHERE {clause} {group} {order}",
+                                  params).fetchall()
+        keys = tuple(group_by) + tuple(f.key for f in functions)
+        return _records(found, keys, tuple(n for n in booleans if n in group_by))
 
     def _page(self, source: str, selected: str, clause: str, params: list, ordering: str,
               offset: int, limit: int | None, with_total: bool,
