@@ -12,6 +12,7 @@ from ..errors import ApiError
 from ..paging import Page
 from ..query import evaluate
 from ..query.ast import Compare, Node, all_of
+from .dialects import extract
 from .v4fields import COUNT_COLUMNS, EVENTS, REPORTS, STATUS_COUNTS, SUMMARIZE_BY, Entity
 from .v4params import Request, Window
 
@@ -144,3 +145,19 @@ def aggregate_event_counts(store, request: Request, fail_limit: int) -> list[dic
                        **{c: sum(1 for row in rows if row[c] > 0) for c in COUNT_COLUMNS},
                        "total": len(rows)})
     return answer
+
+
+# ---------------------------------------------------------------- extract
+
+def groups(store, request: Request, entity: Entity) -> Page[dict]:
+    """`extract` with functions or group_by: the store's aggregate rows, rendered,
+    ordered by the client's order_by (default: the groups' order), paged."""
+    plan = request.extract
+    aggregate = store.aggregate_events if entity is EVENTS else store.aggregate_reports
+    rows = aggregate(request.where, extract.stored_group_by(plan, entity),
+                     extract.stored_functions(plan, entity))
+    if request.order:
+        rows = evaluate.sort(rows, [(entity.order_field(c), d) for c, d in request.order])
+    end = None if request.limit is None else request.offset + request.limit
+    shown = extract.render_groups(plan, entity, rows[request.offset:end])
+    return Page(shown, len(rows), request.limit, request.offset)

@@ -4,12 +4,13 @@ PDB http/handlers.clj, query/paging.clj)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import limits, timestamps
 from ..errors import ApiError
 from ..query.ast import EVERYTHING, Node
 from . import v4query
+from .dialects import extract
 from .parsing import accepts_json, bad_request, page_limit, page_offset
 from .query import QueryError
 from .v4fields import COUNT_BY, COUNTS, SUMMARIZE_BY, Entity
@@ -43,6 +44,7 @@ class Request:
     summarize_by: tuple[str, ...] = ()
     count_by: str = "resource"
     counts_filter: Node | None = None
+    extract: extract.Extract | None = None     # ["extract", ...] (dialects/extract.py)
 
 
 def from_body(raw: bytes | None) -> dict:
@@ -72,8 +74,10 @@ def parse(params: dict, accept: str | None, entity: Entity, allowed: set[str], *
         raise bad_request(f"Unsupported value for 'summarize_by': '{params['summarize_by']}'")
     order_entity = _counts_entity(summarize_by) if counting else entity
     try:
-        where = EVERYTHING if params.get("query") is None else _query(params["query"], entity)
-    except QueryError as error:
+        plan, raw = (None, None) if counting else extract.take(params.get("query"), entity)
+        raw = params.get("query") if counting else raw
+        where = EVERYTHING if raw is None else _query(raw, entity)
+    except (QueryError, extract.ExtractError) as error:
         raise bad_request(str(error)) from None
     return Request(
         where=where,
@@ -82,7 +86,8 @@ def parse(params: dict, accept: str | None, entity: Entity, allowed: set[str], *
         offset=page_offset(params.get("offset")),
         include_total=_flag(params.get("include_total")),
         distinct=_distinct(params),
-        summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter)
+        summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter,
+        extract=plan)
 
 
 def edn(value: object, top: bool = False) -> str:

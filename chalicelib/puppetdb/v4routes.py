@@ -11,6 +11,7 @@ from ..errors import PuppetDBJsonError
 from ..query.ast import Compare, all_of
 from ..storage import get_storage
 from . import PUPPETDB_VERSION, v4, v4params, v4views
+from .dialects import extract
 from .v4fields import EVENTS, REPORTS
 
 QUERY = "/pdb/query/v4"
@@ -42,8 +43,22 @@ def _answer(records, render, request: v4params.Request, total: int | None):
 def _events(extra=None):
     request = _parse(EVENTS, v4params.EVENTS_PARAMS)
     where = request.where if extra is None else all_of(extra, request.where)
+    if request.extract is not None and request.extract.aggregating:
+        return _groups(v4params.replace(request, where=where), EVENTS)
     page = v4.events(get_storage(), request, settings().event_query_limit, where)
-    return _answer(page.items, v4views.event, request, page.total)
+    return _answer(page.items, _projected(v4views.event, request), request, page.total)
+
+
+def _projected(render, request: v4params.Request):
+    """`render`, cut to an `extract`'s fields when the query names some."""
+    if request.extract is None:
+        return render
+    return lambda record: extract.project(request.extract, render(record))
+
+
+def _groups(request: v4params.Request, entity):
+    page = v4.groups(get_storage(), request, entity)
+    return _answer(page.items, lambda row: row, request, page.total)
 
 
 @blueprint.route(QUERY + "/events", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
@@ -54,8 +69,10 @@ def events():
 @blueprint.route(QUERY + "/reports", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
 def reports():
     request = _parse(REPORTS, v4params.REPORTS_PARAMS)
+    if request.extract is not None and request.extract.aggregating:
+        return _groups(request, REPORTS)
     page = v4.reports(get_storage(), request)
-    return _answer(page.items, v4views.report, request, page.total)
+    return _answer(page.items, _projected(v4views.report, request), request, page.total)
 
 
 @blueprint.route(QUERY + "/reports/{report_hash}/events", methods=["GET", "POST"],
