@@ -11,7 +11,8 @@ from ..errors import PuppetDBJsonError
 from ..query.ast import Compare, all_of
 from ..storage import get_storage
 from . import PUPPETDB_VERSION, v4, v4params, v4views
-from .dialects import extract
+from .dialects import extract, pql
+from .parsing import bad_request
 from .v4fields import EVENTS, REPORTS
 
 QUERY = "/pdb/query/v4"
@@ -27,9 +28,10 @@ def _params() -> dict:
     return params
 
 
-def _parse(entity, allowed, **options) -> v4params.Request:
+def _parse(entity, allowed, params: dict | None = None, **options) -> v4params.Request:
     headers = blueprint.current_request.headers or {}
-    return v4params.parse(_params(), headers.get("accept"), entity, allowed, **options)
+    return v4params.parse(_params() if params is None else params, headers.get("accept"),
+                          entity, allowed, **options)
 
 
 def _answer(records, render, request: v4params.Request, total: int | None):
@@ -40,8 +42,8 @@ def _answer(records, render, request: v4params.Request, total: int | None):
     return http.json_response(items, headers=headers)
 
 
-def _events(extra=None):
-    request = _parse(EVENTS, v4params.EVENTS_PARAMS)
+def _events(extra=None, params: dict | None = None):
+    request = _parse(EVENTS, v4params.EVENTS_PARAMS, params)
     where = request.where if extra is None else all_of(extra, request.where)
     if request.extract is not None and request.extract.aggregating:
         return _groups(v4params.replace(request, where=where), EVENTS)
@@ -67,8 +69,8 @@ def events():
 
 
 @blueprint.route(QUERY + "/reports", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
-def reports():
-    request = _parse(REPORTS, v4params.REPORTS_PARAMS)
+def reports(params: dict | None = None):
+    request = _parse(REPORTS, v4params.REPORTS_PARAMS, params)
     if request.extract is not None and request.extract.aggregating:
         return _groups(request, REPORTS)
     page = v4.reports(get_storage(), request)
@@ -117,6 +119,33 @@ def aggregate_event_counts():
     request = _parse(EVENTS, v4params.AGGREGATE_PARAMS, counting=True, aggregate=True)
     return http.json_response(
         v4.aggregate_event_counts(get_storage(), request, settings().event_query_limit))
+
+
+# The root endpoint's entities (PQL's, and the AST's from form) -> their endpoint.
+ROOT_ENTITIES = {"events": lambda params: _events(params=params),
+                 "reports": lambda params: reports(params)}
+# PQL's other entities: PuppetDB's, whose data this service does not keep.
+NOT_STORED = ("facts", "catalogs", "packages", "package_inventory", "resources", "factsets",
+              "fact_paths", "fact_contents", "inventory", "edges")
+
+
+@blueprint.route(QUERY, methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def root_query():
+    """PQL or `["from", <entity>, ...]` (dialects/pql.py): the entity's endpoint answers,
+    with the query's paging clauses under the URL's own (PuppetDB 7: the URL wins)."""
+    params = _params()
+    config = settings()
+    try:
+        entity, from_query = pql.root_query(params.pop("query", None), config.max_query_bytes,
+                                            config.max_query_depth)
+    except pql.PqlError as error:
+        raise bad_request(str(error)) from None
+    if entity in NOT_STORED:
+        raise PuppetDBJsonError(404, "not-found", f"This service stores no {entity}: it keeps "
+                                "events, reports, nodes and environments")
+    if entity not in ROOT_ENTITIES:
+        raise bad_request(f"Invalid entity '{entity}' in query")
+    return ROOT_ENTITIES[entity]({**from_query, **params})
 
 
 @blueprint.route("/pdb/meta/v1/version", methods=["GET"], content_types=http.ANY_CONTENT)

@@ -54,7 +54,9 @@ def parse(text: str) -> list:
     try:
         return _ToAst().transform(tree)
     except VisitError as error:
-        raise error.orig_exc from None
+        if isinstance(error.orig_exc, PqlError):
+            raise error.orig_exc from None
+        raise
 
 
 def _parse_error(text: str, error: UnexpectedInput) -> str:
@@ -205,3 +207,89 @@ def _from(entity: str, rest: tuple) -> list:
         [extract + ([condition] if condition is not None else []) + group_by
          if extract is not None else condition]
     return ["from", entity, *query, *paging]
+
+
+# ------------------------------------------------------------ the root endpoint
+
+FROM_FORM = ("Your initial query must be of the form: [\"from\",<entity>,(<optional-query>)]. "
+             "Check your query and try again.")
+PAGING = ("order_by", "limit", "offset")
+
+
+def root_query(raw: object, max_bytes: int, max_depth: int) -> tuple[str, dict]:
+    """`GET`/`POST /pdb/query/v4`'s `query` -> (entity, that entity's endpoint
+    parameters: `query`, `order_by`, `limit`, `offset`).
+
+    `raw` is PQL text, the AST as JSON text (it starts with `[`), or a POST body's
+    parsed AST. The AST is `["from", entity, <query>?, ["order_by", [f | [f, "desc"], ...]]?,
+    ["limit", n]?, ["offset", n]?]`; PQL compiles to it. PqlError with PuppetDB's texts."""
+    if raw is None:
+        raise PqlError("Missing required query parameter 'query'")
+    if isinstance(raw, str):
+        if len(raw.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise PqlError(f"The 'query' parameter is longer than {max_bytes} bytes")
+        if raw.lstrip().startswith("["):
+            term = _json_query(raw)
+        else:
+            _nesting(raw, max_depth)
+            term = parse(raw)
+    else:
+        term = raw
+    if not (isinstance(term, list) and len(term) >= 2 and term[0] == "from"
+            and isinstance(term[1], str)):
+        raise PqlError(FROM_FORM)
+    entity, params = term[1], {}
+    for part in term[2:]:
+        if isinstance(part, list) and part and part[0] in PAGING:
+            params.update(_paging(part))
+        elif "query" not in params and not params:
+            params["query"] = part
+        else:
+            raise PqlError(FROM_FORM)
+    return entity, params
+
+
+def _json_query(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise PqlError(f"Malformed JSON for query: {text} ({error})") from None
+
+
+def _nesting(text: str, max_depth: int) -> None:
+    """PQL deeper than the query depth cap is refused before parsing: lark builds and
+    transforms its tree recursively. Brackets inside strings count too (an over-count
+    only refuses a query that was near the cap anyway)."""
+    depth = deepest = negations = 0
+    for position, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+        elif char == "!" and text[position + 1:position + 2] not in ("=", "~"):
+            negations += 1          # each `!` nests its term one level deeper
+    deepest += negations
+    if deepest > max_depth:
+        raise PqlError(f"The query is nested more than {max_depth} levels deep "
+                       "(EVENTS_MAX_QUERY_DEPTH)")
+
+
+def _paging(part: list) -> dict:
+    """A from form's paging clause as the entity endpoint's parameter."""
+    name = part[0]
+    if len(part) != 2:
+        raise PqlError(FROM_FORM)
+    if name != "order_by":
+        return {name: part[1]}
+    if not isinstance(part[1], list):
+        raise PqlError(FROM_FORM)
+    order = []
+    for param in part[1]:
+        if isinstance(param, str):
+            order.append({"field": param})
+        elif isinstance(param, list) and len(param) == 2 and isinstance(param[0], str):
+            order.append({"field": param[0], "order": param[1]})
+        else:
+            raise PqlError(FROM_FORM)
+    return {"order_by": order}
