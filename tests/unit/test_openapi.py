@@ -67,6 +67,9 @@ PUPPETDB_JSON = {("post", "/pdb/cmd/v1", "400"): ["application/json"]}
 PUPPETDB_JSON.update({(method, f"/pdb/query/v4/reports/{{report_hash}}/{child}", "404"):
                       ["application/json"] for method in ("get", "post")
                       for child in ("events", "metrics", "logs")})
+# PQL's entities whose data the service keeps none of (facts, catalogs, ...): 404 JSON.
+PUPPETDB_JSON.update({(method, "/pdb/query/v4", "404"): ["application/json"]
+                      for method in ("get", "post")})
 
 
 def test_error_bodies_are_json_for_orchestrator_and_activity_and_text_for_puppetdb():
