@@ -54,6 +54,12 @@ def counts(name: str, path: str = "/event-counts", query=None, **params) -> Case
     return Case(name, V4 + path, params)
 
 
+def pql(name: str, query: str, **params) -> Case:
+    """The root endpoint: PQL text, or the from form as JSON text."""
+    ordered = params.pop("_ordered", False)
+    return Case(name, V4, {"query": query, **params}, ordered=ordered)
+
+
 def _and(*terms):
     return ["and", NODE_A, *terms]
 
@@ -218,6 +224,87 @@ CASES = [
     counts("aggregate-distinct", "/aggregate-event-counts", summarize_by="resource",
            distinct_resources="true", distinct_start_time="0",
            distinct_end_time="2026-11-23T00:00:00Z"),
+    # ----------------------------------------------------------- extract and group_by
+    # puppetboard's two (FINDINGS.md): the daily chart and the index's count
+    reports("extract-count-by-status", ["extract", [["function", "count"], "status"], NODE_A,
+                                        ["group_by", "status"]]),
+    reports("extract-count", ["extract", [["function", "count"]]]),
+    reports("extract-count-none", ["extract", [["function", "count"]],
+                                   ["=", "certname", "nobody.example"]]),
+    events("extract-functions-line", ["extract", [["function", "sum", "line"],
+                                                  ["function", "min", "line"],
+                                                  ["function", "max", "line"],
+                                                  ["function", "count", "line"],
+                                                  ["function", "count"]]]),
+    events("extract-avg-none", ["extract", [["function", "avg", "line"], ["function", "count"]],
+                                ["=", "certname", "nobody.example"]]),
+    events("extract-min-max-times", ["extract", [["function", "max", "timestamp"],
+                                                 ["function", "min", "certname"]]]),
+    events("extract-count-by-certname-status",
+           ["extract", ["certname", "status", ["function", "count"]],
+            ["=", "latest_report?", True], ["group_by", "certname", "status"]]),
+    events("extract-group-path", ["extract", [["function", "count"], "containment_path"],
+                                  ["=", "certname", "node-b.anchor.test"],
+                                  ["group_by", "containment_path"]]),
+    events("extract-group-no-function", ["extract", ["status"], ["group_by", "status"]]),
+    events("extract-count-unnamed-group", ["extract", [["function", "count"]],
+                                           ["group_by", "status"]]),
+    events("extract-grouped-none", ["extract", [["function", "count"], "status"],
+                                    ["=", "certname", "nobody.example"], ["group_by", "status"]]),
+    events("extract-fields", ["extract", ["status", "certname", "resource_title"],
+                              ["=", "status", "failure"]]),
+    reports("extract-report-fields", ["extract", ["hash", "status", "producer_timestamp"], NODE_A]),
+    reports("extract-report-functions", ["extract", [["function", "max", "report_format"],
+                                                     ["function", "min", "receive_time"]]]),
+    Case("extract-grouped-paged", V4 + "/events",
+         {"query": json.dumps(["extract", [["function", "count"], "status"],
+                               ["group_by", "status"]]),
+          "order_by": json.dumps([{"field": "status", "order": "desc"}]), "limit": "2",
+          "offset": "1", "include_total": "true"}, ordered=True),
+    events("err-extract-unknown-field", ["extract", [["function", "count"], "bogus"],
+                                         ["group_by", "bogus"]]),
+    reports("err-extract-unknown-report-field", ["extract", ["bogus"]]),
+    events("err-extract-unknown-group", ["extract", ["status"], ["group_by", "bogus"]]),
+    events("err-extract-bad-clause", ["extract", [["function", "count"]], ["=", "status", "noop"],
+                                      ["foo", "status"]]),
+    events("err-extract-ungrouped", ["extract", [["function", "count"], "status"]]),
+    events("err-extract-function-type", ["extract", [["function", "avg", "status"]]]),
+    events("err-extract-unknown-function", ["extract", [["function", "foo"]]]),
+    # ----------------------------------------------------------- PQL and the from form
+    pql("pql-events-projection", 'events[certname, status, resource_title] { status = "failure" }'),
+    pql("pql-reports-ordered", 'reports[hash, status] { certname = "node-a.anchor.test" '
+                               "order by producer_timestamp desc limit 2 }", _ordered=True),
+    pql("pql-group-by", "events[count(), status] { group by status }"),
+    pql("pql-count", "reports[count()] {}"),
+    pql("pql-all-reports", "reports {}"),
+    pql("pql-not-and-or", 'events[report, resource_title, status] { !(status = "success") and '
+                          '(certname = "node-a.anchor.test" or certname ~ "^node-c") }'),
+    pql("pql-not-equal", 'events[report, resource_title] { status != "success" }'),
+    pql("pql-not-match", 'events[report, resource_title] { resource_title !~ "^/srv" }'),
+    pql("pql-inequalities", "events[report, resource_title, line] { line >= 20 and line < 40 }"),
+    pql("pql-in", 'events[report, resource_title] { status in ["noop", "skipped"] }'),
+    pql("pql-is-null", "events[report, resource_title] { property is null }"),
+    pql("pql-is-not-null", "events[report, resource_title] { message is not null }"),
+    pql("pql-time", 'reports[hash] { producer_timestamp > "2026-11-22T05:07:00Z" }'),
+    pql("pql-boolean", "reports[hash, noop] { noop = true }"),
+    pql("pql-single-quotes", "events[report] { resource_title = 'always-fails' }"),
+    pql("pql-offset", "reports[hash] { order by hash limit 2 offset 3 }", _ordered=True),
+    pql("pql-url-limit-wins", "reports[hash] { order by hash limit 1 }", limit="3",
+        _ordered=True),
+    pql("pql-include-total", "reports[hash] { order by hash limit 1 }", include_total="true"),
+    pql("from-form", json.dumps(["from", "reports", NODE_A,
+                                 ["order_by", [["producer_timestamp", "desc"]]], ["limit", 1]]),
+        _ordered=True),
+    pql("from-form-events", json.dumps(["from", "events", ["=", "status", "failure"]])),
+    pql("err-pql-syntax", "events { certname = }"),
+    pql("err-pql-entity", "bogus {}"),
+    pql("err-from-entity", json.dumps(["from", "bogus"])),
+    pql("err-from-form", json.dumps(["=", "certname", "x"])),
+    pql("err-pql-field", "reports { bogus = 1 }"),
+    pql("err-pql-extract-field", "reports[bogus] {}"),
+    Case("err-pql-missing", V4),
+    pql("pql-facts", "facts {}"),
+    pql("pql-subquery", 'events[report] { certname in reports[certname] { status = "failed" } }'),
     # ----------------------------------------------------------- meta, commands, routes
     Case("version", "/pdb/meta/v1/version"),
     Case("cmd-extra-param", "/pdb/cmd/v1", {"command": "store_report", "version": "8",

@@ -137,3 +137,17 @@ def test_functions_on_the_wrong_type_or_unknown(loaded):
 def test_a_bad_filter_inside_extract_keeps_its_message(loaded):
     assert _error(loaded, "/pdb/query/v4/reports", ["extract", ["hash"], ["=", "bogus", 1]]) \
         .startswith("'bogus' is not a queryable object for reports.")
+
+
+def test_a_name_given_twice_gets_a_suffix(loaded):
+    (row,) = _events(loaded, ["extract", [["function", "count"], ["function", "count", "line"],
+                                          ["function", "max", "line"],
+                                          ["function", "count", "property"]]])
+    assert list(row) == ["count", "count_2", "max", "count_3"]
+    assert row["count"] == 62 and row["count_3"] < 62
+
+
+def test_a_bad_clause_is_shown_as_puppetdb_prints_it(loaded):
+    assert _error(loaded, "/pdb/query/v4/events", ["extract", [["function", "count"]],
+                                                   ["=", "status", "noop"], ["foo", "status"]]) \
+        == '["foo" "status"] is not a valid expression for "extract"'

@@ -82,7 +82,7 @@ def split(term: list, entity) -> tuple[Extract, object | None]:
         elif condition is None and isinstance(part, list) and not group_by:
             condition = part
         else:
-            raise ExtractError(f"{json.dumps(part)} is not a valid expression for \"extract\"")
+            raise ExtractError(f"{edn(part)} is not a valid expression for \"extract\"")
     plan = Extract(entity.name, columns, group_by)
     if plan.aggregating:
         for column in columns:
@@ -90,6 +90,15 @@ def split(term: list, entity) -> tuple[Extract, object | None]:
                 raise ExtractError(f'column "{entity.name}.{column}" must appear in the GROUP BY '
                                    "clause or be used in an aggregate function")
     return plan, condition
+
+
+def edn(value: object) -> str:
+    """A JSON value as Clojure prints it in PuppetDB's messages."""
+    if isinstance(value, list):
+        return "[" + " ".join(edn(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f":{k} {edn(v)}" for k, v in value.items()) + "}"
+    return "nil" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _unknown(name: object, entity) -> ExtractError:
@@ -142,19 +151,32 @@ def stored_functions(plan: Extract, entity) -> tuple[Function, ...]:
 def render_groups(plan: Extract, entity, rows: list[dict]) -> list[dict]:
     """The store's aggregate rows as PuppetDB answers them: keys in the order named,
     values in the answer's form (times with milliseconds and Z, JSON decoded)."""
+    names = keys(plan)
     shown = []
     for row in rows:
         answer = {}
-        for column in plan.columns:
+        for name, column in zip(names, plan.columns):
             if isinstance(column, Function):
                 value = row[Function(column.name, column.field and
                                      entity.fields[column.field].stored).key]
                 field = column.field if column.name in ("min", "max") else None
-                answer[column.name] = _value(entity, field, value)
+                answer[name] = _value(entity, field, value)
             else:
-                answer[column] = _value(entity, column, row[entity.fields[column].stored])
+                answer[name] = _value(entity, column, row[entity.fields[column].stored])
         shown.append(answer)
     return shown
+
+
+def keys(plan: Extract) -> list[str]:
+    """Each column's key: a field's name, a function's name; a name given again gets
+    `_2`, `_3`, ... (PuppetDB 7: `count`, `count_2`)."""
+    seen: dict[str, int] = {}
+    names = []
+    for column in plan.columns:
+        base = column.name if isinstance(column, Function) else column
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
 
 
 def _value(entity, field: str | None, value: object) -> object:
@@ -170,7 +192,7 @@ def _value(entity, field: str | None, value: object) -> object:
 
 def project(plan: Extract, record: dict) -> dict:
     """One rendered record cut to the plan's fields, in the order named."""
-    return {name: record.get(name) for name in plan.columns}
+    return {key: record.get(name) for key, name in zip(keys(plan), plan.columns)}
 
 
 def stored_group_by(plan: Extract, entity) -> tuple[str, ...]:
