@@ -130,3 +130,8 @@ def test_deep_nesting_is_refused_before_parsing(loaded):
     assert "EVENTS_MAX_QUERY_DEPTH" in text
     text = _error(loaded, "events { " + "!" * 5000 + 'status = "x" }')
     assert "EVENTS_MAX_QUERY_DEPTH" in text
+
+
+def test_a_deep_from_form_is_refused_by_the_query_limits(loaded):
+    text = _error(loaded, '["from", "events", ' + "[" * 100 + "]" * 100 + "]")
+    assert "nested" in text or "deep" in text

@@ -151,3 +151,9 @@ def test_a_bad_clause_is_shown_as_puppetdb_prints_it(loaded):
     assert _error(loaded, "/pdb/query/v4/events", ["extract", [["function", "count"]],
                                                    ["=", "status", "noop"], ["foo", "status"]]) \
         == '["foo" "status"] is not a valid expression for "extract"'
+
+
+def test_more_columns_than_the_query_width_are_refused(loaded):
+    text = _error(loaded, "/pdb/query/v4/events",
+                  ["extract", [["function", "count"]] * 101])
+    assert "EVENTS_MAX_QUERY_WIDTH" in text

@@ -63,3 +63,34 @@ def test_projection_and_paging_round_trip(term, fields, limit, offset):
     text = f"events[{', '.join(fields)}] {{ {_pql(term)} limit {limit} offset {offset} }}"
     assert pql.parse(text) == ["from", "events", ["extract", fields, term],
                                ["limit", limit], ["offset", offset]]
+
+
+# ------------------------------------------------------------- hostile input
+from chalicelib.puppetdb.dialects import extract  # noqa: E402
+from chalicelib.puppetdb.v4fields import REPORTS  # noqa: E402
+from tests.query_strategies import any_text, json_values  # noqa: E402
+
+PQL_WORDS = st.sampled_from(("events", "reports", "nodes", "[", "]", "{", "}", "(", ")", ",",
+                             "=", "!=", "~", "!~", "<", ">=", "in", "and", "or", "!", "is",
+                             "null", "not", "group by", "order by", "limit", "offset", "desc",
+                             "count()", "certname", '"x"', "'y'", "1", "-2.5e3", "true", " "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(any_text(40), st.lists(PQL_WORDS, max_size=25).map(" ".join)))
+def test_any_text_is_a_from_form_or_a_pql_error(text):
+    try:
+        term = pql.parse(text)
+    except pql.PqlError:
+        return
+    assert term[0] == "from" and isinstance(term[1], str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(json_values, max_size=4), st.sampled_from((EVENTS, REPORTS)))
+def test_any_extract_is_a_plan_or_an_extract_error(arguments, entity):
+    try:
+        plan, _ = extract.split(["extract", *arguments], entity)
+    except extract.ExtractError:
+        return
+    assert all(isinstance(c, (str, extract.Function)) for c in plan.columns)

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 
 from ... import limits, timestamps
+from ...config import settings
 from ...query.aggregate import Function
 
 # What `extract` accepts, in PuppetDB 7.12's order for its error message.
@@ -74,6 +75,10 @@ def split(term: list, entity) -> tuple[Extract, object | None]:
     if len(term) < 2:
         raise ExtractError("extract requires at least one argument")
     named = term[1] if isinstance(term[1], list) else [term[1]]
+    width = settings().max_query_width        # one SQL column each: bounded like an `in`
+    if len(named) > width or any(isinstance(p, list) and len(p) > width + 1 for p in term[2:]):
+        raise ExtractError(f"The query extracts or groups by more than {width} columns "
+                           "(EVENTS_MAX_QUERY_WIDTH)")
     columns = tuple(_column(c, entity) for c in named)
     condition, group_by = None, ()
     for part in term[2:]:
@@ -116,7 +121,7 @@ def _column(column: object, entity) -> str | Function:
     if not (isinstance(column, list) and len(column) >= 2 and column[0] == "function"):
         raise _unknown(column, entity)
     name, arguments = column[1], column[2:]
-    if name not in APPLIES:
+    if not isinstance(name, str) or name not in APPLIES:
         raise ExtractError(f"{json.dumps(name)} is not a function this service supports: "
                            "count, avg, sum, min or max")
     if not arguments:

@@ -30,6 +30,8 @@ from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput
     UnexpectedToken, v_args
 from lark.exceptions import VisitError
 
+from ... import limits
+
 GRAMMAR = Path(__file__).with_name("pql.lark")
 
 
@@ -250,8 +252,11 @@ def root_query(raw: object, max_bytes: int, max_depth: int) -> tuple[str, dict]:
 
 
 def _json_query(text: str) -> object:
+    """The from form as JSON text, held to the query limits (size, depth)."""
     try:
-        return json.loads(text)
+        return limits.query_json(text, "query")
+    except limits.TooComplex as error:
+        raise PqlError(str(error)) from None
     except ValueError as error:
         raise PqlError(f"Malformed JSON for query: {text} ({error})") from None
 
