@@ -8,8 +8,9 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from chalicelib.puppetdb.dialects import pql
-from chalicelib.puppetdb.v4fields import EVENTS
+from chalicelib.puppetdb.dialects import extract, pql
+from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+from tests.query_strategies import any_text, json_values
 
 FIELDS = st.sampled_from(sorted(EVENTS.fields))
 STRINGS = st.text(st.characters(exclude_categories=()), max_size=8)
@@ -66,9 +67,6 @@ def test_projection_and_paging_round_trip(term, fields, limit, offset):
 
 
 # ------------------------------------------------------------- hostile input
-from chalicelib.puppetdb.dialects import extract  # noqa: E402
-from chalicelib.puppetdb.v4fields import REPORTS  # noqa: E402
-from tests.query_strategies import any_text, json_values  # noqa: E402
 
 PQL_WORDS = st.sampled_from(("events", "reports", "nodes", "[", "]", "{", "}", "(", ")", ",",
                              "=", "!=", "~", "!~", "<", ">=", "in", "and", "or", "!", "is",
