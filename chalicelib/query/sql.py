@@ -144,7 +144,7 @@ def aggregate_select(group_by: Sequence[str], functions: Sequence, columns: Mapp
     grouped = [column(columns[name]).expression for name in group_by]
     computed = [f"{f.name}({'*' if f.field is None else column(columns[f.field]).expression})"
                 for f in functions]
-    selected = ", ".join(grouped + computed) or "1"
+    selected = ", ".join(grouped + computed) or "count(*)"     # still one row, as the rule
     group = ("GROUP BY " + ", ".join(grouped)) if grouped else ""
     order = ("ORDER BY " + order_by([(n, "asc") for n in group_by], columns)) if grouped else ""
     return selected, group, order

@@ -4,6 +4,7 @@ find_events / find_reports return for the same filter."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chalicelib.puppetdb import v4query
 from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
@@ -96,3 +97,33 @@ def test_distinct_groups_without_functions(stored):
     found = store.aggregate_reports(EVERYTHING, ("certname",), ())
     listed = store.find_reports(EVERYTHING, REPORTS.tiebreak, 0, None).items
     assert found == [{"certname": c} for c in sorted({r["certname"] for r in listed})]
+
+
+# ------------------------------------------------ generated: every adapter equals the rule
+
+GROUPABLE = ("certname", "status", "resource_type", "property", "containing_class", "line",
+             "corrective_change", "containment_path", "timestamp", "new_value")
+FUNCTIONS = st.one_of(
+    st.just(COUNT),
+    st.builds(Function, st.just("count"), st.sampled_from(GROUPABLE)),
+    st.builds(Function, st.sampled_from(("avg", "sum", "min", "max")), st.just("line")),
+    st.builds(Function, st.sampled_from(("min", "max")),
+              st.sampled_from(("certname", "timestamp", "property", "message"))))
+FILTERS = st.sampled_from([EVERYTHING, ["=", "status", "failure"], ["=", "latest_report?", True],
+                           ["not", ["=", "property", "ensure"]], ["~", "certname", "^node-b"],
+                           ["<", "line", 30]])
+
+
+def _rounded(rows):
+    return [{k: round(v, 9) if isinstance(v, float) else v for k, v in row.items()}
+            for row in rows]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(group_by=st.lists(st.sampled_from(GROUPABLE), max_size=2, unique=True),
+       functions=st.lists(FUNCTIONS, max_size=3, unique=True), query=FILTERS)
+def test_generated_aggregates_equal_the_rule(stored, group_by, functions, query):
+    store, _ = stored
+    where = query if query is EVERYTHING else v4query.parse(query, EVENTS)
+    found = store.aggregate_events(where, tuple(group_by), tuple(functions))
+    assert _rounded(found) == _rounded(aggregate.rows(_events(store, where), group_by, functions))
