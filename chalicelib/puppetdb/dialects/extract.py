@@ -36,6 +36,12 @@ EXTRACTABLE = {
                 "configuration_version", "status", "job_id", "producer", "catalog_uuid", "logs",
                 "noop_pending", "end_time", "type", "environment", "start_time",
                 "resource_events", "metrics", "producer_timestamp", "report_format"),
+    "nodes": ("latest_report_corrective_change", "deactivated", "expired", "report_environment",
+              "certname", "facts_timestamp", "facts_environment", "cached_catalog_status",
+              "latest_report_status", "latest_report_hash", "catalog_timestamp",
+              "latest_report_noop_pending", "report_timestamp", "latest_report_noop",
+              "catalog_environment", "latest_report_job_id"),
+    "environments": ("name",),
 }
 # PostgreSQL's names of the field types, for its "function ... does not exist".
 SQL_TYPES = {"string": "text", "numeric": "integer", "timestamp": "timestamp with time zone",
@@ -109,8 +115,9 @@ def edn(value: object) -> str:
 def _unknown(name: object, entity) -> ExtractError:
     fields = [f"'{f}'" for f in EXTRACTABLE[entity.name]]
     shown = name if isinstance(name, str) else json.dumps(name)
+    listed = fields[0] if len(fields) == 1 else f"{', '.join(fields[:-1])}, and {fields[-1]}"
     return ExtractError(f"Can't extract unknown '{entity.name}' field '{shown}'. Acceptable "
-                        f"fields are {', '.join(fields[:-1])}, and {fields[-1]}")
+                        f"fields are {listed}")
 
 
 def _column(column: object, entity) -> str | Function:
