@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from chalicelib.puppetdb import v4query
-from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+from chalicelib.puppetdb.dialects import v4 as v4query
+from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
 from chalicelib.query import aggregate
 from chalicelib.query.aggregate import Function
 from chalicelib.query.ast import EVERYTHING

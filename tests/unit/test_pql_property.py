@@ -9,7 +9,7 @@ import json
 from hypothesis import given, settings, strategies as st
 
 from chalicelib.puppetdb.dialects import extract, pql
-from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
 from tests.query_strategies import any_text, json_values
 
 FIELDS = st.sampled_from(sorted(EVENTS.fields))
