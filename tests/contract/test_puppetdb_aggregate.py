@@ -127,3 +127,27 @@ def test_generated_aggregates_equal_the_rule(stored, group_by, functions, query)
     where = query if query is EVERYTHING else v4query.parse(query, EVENTS)
     found = store.aggregate_events(where, tuple(group_by), tuple(functions))
     assert _rounded(found) == _rounded(aggregate.rows(_events(store, where), group_by, functions))
+
+
+def test_nodes_counted_by_status(stored):
+    store, reports = stored
+    listed = store.find_nodes(EVERYTHING, (("certname", "asc"),), 0, None).items
+    found = store.aggregate_nodes(EVERYTHING, ("latest_report_status",), (COUNT,))
+    assert found == aggregate.rows(listed, ("latest_report_status",), (COUNT,))
+    assert sum(r["count(*)"] for r in found) == len({r.certname for r in reports})
+
+
+def test_nodes_grouped_by_a_boolean_and_a_time(stored):
+    store, _ = stored
+    listed = store.find_nodes(EVERYTHING, (("certname", "asc"),), 0, None).items
+    functions = (Function("max", "report_timestamp"), Function("count", "deactivated"))
+    found = store.aggregate_nodes(EVERYTHING, ("latest_report_noop",), functions)
+    assert found == aggregate.rows(listed, ("latest_report_noop",), functions)
+    assert {type(r["latest_report_noop"]) for r in found} <= {bool, type(None)}
+
+
+def test_environments_counted(stored):
+    store, _ = stored
+    listed = store.find_environments(EVERYTHING, (("name", "asc"),), 0, None).items
+    assert store.aggregate_environments(EVERYTHING, (), (COUNT,)) == [{"count(*)": len(listed)}]
+    assert store.aggregate_environments(EVERYTHING, ("name",), ()) == listed

@@ -135,3 +135,15 @@ def test_deep_nesting_is_refused_before_parsing(loaded):
 def test_a_deep_from_form_is_refused_by_the_query_limits(loaded):
     text = _error(loaded, '["from", "events", ' + "[" * 100 + "]" * 100 + "]")
     assert "nested" in text or "deep" in text
+
+
+def test_nodes_and_environments(loaded):
+    listed = _json(_get(loaded, "/pdb/query/v4/nodes"))
+    found = _pql(loaded, "nodes[certname, latest_report_status] { order by certname }")
+    assert found == [{"certname": n["certname"], "latest_report_status": n["latest_report_status"]}
+                     for n in sorted(listed, key=lambda n: n["certname"])]
+    assert _pql(loaded, 'nodes[count()] { report_environment = "production" }') == \
+        [{"count": sum(1 for n in listed if n["report_environment"] == "production")}]
+    assert _pql(loaded, "nodes {}") == _json(_get(loaded, "/pdb/query/v4/nodes"))
+    assert _pql(loaded, "environments {}") == _json(_get(loaded, "/pdb/query/v4/environments"))
+    assert _pql(loaded, "environments[count()] {}") == [{"count": 1}]

@@ -157,3 +157,56 @@ def test_more_columns_than_the_query_width_are_refused(loaded):
     text = _error(loaded, "/pdb/query/v4/events",
                   ["extract", [["function", "count"]] * 101])
     assert "EVENTS_MAX_QUERY_WIDTH" in text
+
+
+# ------------------------------------------------------------ nodes and environments
+
+def _nodes(client, query, **params):
+    return _json(_get(client, "/pdb/query/v4/nodes", query=query, **params))
+
+
+def test_puppetboards_node_count_and_by_status(loaded):
+    listed = _json(_get(loaded, "/pdb/query/v4/nodes"))
+    assert _nodes(loaded, ["extract", [["function", "count"]]]) == [{"count": len(listed)}]
+    found = _nodes(loaded, ["extract", [["function", "count"], "latest_report_status"],
+                            ["group_by", "latest_report_status"]])
+    assert {r["latest_report_status"]: r["count"] for r in found} == {
+        s: sum(1 for n in listed if n["latest_report_status"] == s)
+        for s in {n["latest_report_status"] for n in listed}}
+
+
+def test_the_index_count_on_catalog_environment_is_zero_as_a_reports_only_puppetdb(loaded):
+    # puppetboard's index: no catalogs are stored, so no node has a catalog_environment
+    assert _nodes(loaded, ["extract", [["function", "count"]],
+                           ["and", ["=", "catalog_environment", "production"]]]) == [{"count": 0}]
+
+
+def test_node_times_and_never_stored_fields_in_groups(loaded):
+    (row,) = _nodes(loaded, ["extract", [["function", "max", "report_timestamp"],
+                                         ["function", "count", "catalog_timestamp"]]])
+    assert row["max"].endswith("Z") and len(row["max"]) == 24 and row["count"] == 0
+    found = _nodes(loaded, ["extract", [["function", "count"], "catalog_environment"],
+                            ["group_by", "catalog_environment"]])
+    assert found == [{"count": len(_json(_get(loaded, "/pdb/query/v4/nodes"))),
+                      "catalog_environment": None}]
+
+
+def test_nodes_fields_only(loaded):
+    found = _nodes(loaded, ["extract", ["certname", "latest_report_status"]])
+    assert found and all(list(n) == ["certname", "latest_report_status"] for n in found)
+
+
+def test_environments_extract(loaded):
+    listed = _json(_get(loaded, "/pdb/query/v4/environments"))
+    assert _json(_get(loaded, "/pdb/query/v4/environments",
+                      query=["extract", [["function", "count"]]])) == [{"count": len(listed)}]
+    assert _json(_get(loaded, "/pdb/query/v4/environments", query=["extract", ["name"]])) == listed
+    assert _error(loaded, "/pdb/query/v4/environments", ["extract", ["bogus"]]) == \
+        "Can't extract unknown 'environments' field 'bogus'. Acceptable fields are 'name'"
+
+
+def test_an_environments_reports_take_extract(loaded):
+    (environment,) = _json(_get(loaded, "/pdb/query/v4/environments"))
+    found = _json(_get(loaded, f"/pdb/query/v4/environments/{environment['name']}/reports",
+                       query=["extract", [["function", "count"]]]))
+    assert found == [{"count": 6}]

@@ -154,27 +154,39 @@ def _grouped(field: object, entity) -> str:
     return field
 
 
-def stored_functions(plan: Extract, entity) -> tuple[Function, ...]:
-    """The plan's functions over stored field names (what the port takes)."""
-    return tuple(Function(f.name, f.field and entity.fields[f.field].stored)
-                 for f in plan.functions)
+def _stored(function: Function, entity) -> Function:
+    return Function(function.name, function.field and entity.fields[function.field].stored)
 
 
-def render_groups(plan: Extract, entity, rows: list[dict]) -> list[dict]:
+def stored_functions(plan: Extract, entity, never_stored=frozenset()) -> tuple[Function, ...]:
+    """The plan's functions over stored field names (what the port takes); those over a
+    field the service never stores (a node's facts and catalog fields) are left out:
+    render_groups answers them as over NULLs."""
+    return tuple(_stored(f, entity) for f in plan.functions if f.field not in never_stored)
+
+
+def stored_group_by(plan: Extract, entity, never_stored=frozenset()) -> tuple[str, ...]:
+    """The plan's group_by in stored names; a never-stored field is one NULL group."""
+    return tuple(entity.fields[f].stored for f in plan.group_by if f not in never_stored)
+
+
+def render_groups(plan: Extract, entity, rows: list[dict], times=()) -> list[dict]:
     """The store's aggregate rows as PuppetDB answers them: keys in the order named,
-    values in the answer's form (times with milliseconds and Z, JSON decoded)."""
+    values in the answer's form (times, and the fields in `times`, with milliseconds
+    and Z; JSON decoded). A field or function the rows lack (never stored) is NULL,
+    and its count 0."""
     names = keys(plan)
     shown = []
     for row in rows:
         answer = {}
         for name, column in zip(names, plan.columns):
             if isinstance(column, Function):
-                value = row[Function(column.name, column.field and
-                                     entity.fields[column.field].stored).key]
+                value = row.get(_stored(column, entity).key, 0 if column.name == "count" else None)
                 field = column.field if column.name in ("min", "max") else None
-                answer[name] = _value(entity, field, value)
+                answer[name] = _value(entity, field, value, times)
             else:
-                answer[name] = _value(entity, column, row[entity.fields[column].stored])
+                answer[name] = _value(entity, column, row.get(entity.fields[column].stored),
+                                      times)
         shown.append(answer)
     return shown
 
@@ -191,11 +203,11 @@ def keys(plan: Extract) -> list[str]:
     return names
 
 
-def _value(entity, field: str | None, value: object) -> object:
+def _value(entity, field: str | None, value: object, times=()) -> object:
     if field is None or value is None:
         return value
     kind = entity.fields[field].type
-    if kind == "timestamp":
+    if kind == "timestamp" or field in times:
         return timestamps.millis(value)
     if kind in ("json", "array"):
         return json.loads(value)
@@ -206,9 +218,6 @@ def project(plan: Extract, record: dict) -> dict:
     """One rendered record cut to the plan's fields, in the order named."""
     return {key: record.get(name) for key, name in zip(keys(plan), plan.columns)}
 
-
-def stored_group_by(plan: Extract, entity) -> tuple[str, ...]:
-    return tuple(entity.fields[f].stored for f in plan.group_by)
 
 
 
