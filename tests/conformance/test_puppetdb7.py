@@ -64,6 +64,7 @@ DIFFERENT_CASES = {
     "err-extract-unknown-function": (_PG_500, _starts('"foo" is not a function')),
     "err-pql-syntax": (_PARSE, _starts("PQL parse error at line 1, column 21:\n\n"
                                        "events { certname = }\n")),
+    "err-pql-group-then-order": (_PARSE, _starts("PQL parse error at line 1, column 43:\n\n")),
     "err-pql-entity": (_PARSE, _starts("PQL parse error at line 1, column 1:\n\nbogus {}\n")),
     "pql-facts": ("the service keeps no facts (nor catalogs, resources, ...): 404 JSON instead "
                   "of an empty list, so a client learns it asked the wrong service",
