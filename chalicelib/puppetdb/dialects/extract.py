@@ -6,7 +6,7 @@ against PuppetDB 7.12.1, tests/conformance):
 
 - fields only, no group_by: the entity's rows, each cut to those keys, in the order named;
 - with a function or group_by: one row per group (query/aggregate.py's rule, run by the
-  store's aggregate_events / aggregate_reports), keys in the order named, a function's
+  store's aggregate_<entity>), keys in the order named, a function's
   key being its name (`count`, `avg`, ...); count is an integer, avg a float;
 - a field named beside a function must be grouped by (SQL's rule; PuppetDB 7 answers
   PostgreSQL's error as a 500, this service the same words as a 400), and so must every
