@@ -84,3 +84,16 @@ def test_event_counts_summarise_by_certname(db):
     counts = db.event_counts(summarize_by="certname", query=EqualsOperator("latest_report?", False))
     assert {c["subject"]["title"]: (c["failures"], c["skips"]) for c in counts} == {
         "node-a.anchor.test": (2, 2), "node-b.anchor.test": (2, 2)}
+
+
+def test_pql_through_the_client(db):
+    """pypuppetdb's db.pql(): PQL at /pdb/query/v4; a projection gives plain dicts,
+    `reports {...}` Report objects."""
+    rows = list(db.pql('events[certname, status, resource_title] { status = "failure" }'))
+    assert rows and all(set(r) == {"certname", "status", "resource_title"} for r in rows)
+    assert {r["resource_title"] for r in rows} == {"always-fails"}
+    reports = list(db.pql('reports { certname = "node-b.anchor.test" '
+                          "order by producer_timestamp desc }"))
+    assert [r.version for r in reports] == ["1795324027", "1795324024", "1795324020"]
+    (count,) = db.pql("reports[count()] {}")
+    assert count == {"count": 6}
