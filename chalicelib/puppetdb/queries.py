@@ -16,7 +16,7 @@ from ..query.ast import (EVERYTHING, And, Compare, In, IsNull, Node, Not, Or, al
                          fields)
 from .catalogue import (COUNT_COLUMNS, ENVIRONMENTS, EVENTS, NEVER_STORED, NODES, REPORTS,
                         STATUS_COUNTS, SUMMARIZE_BY, Entity)
-from .dialects import bad_request
+from .dialects import bad_request, extract
 from .dialects.v4 import NODE_STATE, NOTHING, Request, Window
 
 REPORT_QUERY_LIMIT = 1000       # reports carry metrics and logs: a smaller fail limit
@@ -162,14 +162,18 @@ def node(store, certname: str) -> dict | None:
     return page.items[0] if page.items else None
 
 
-def environments(store, request: Request) -> Page[dict]:
+def _environment_tests(where: Node) -> Node:
     def swap(leaf: Node) -> Node | None:
         if leaf.field != NODE_STATE:
             return None
         if leaf.value != "any":     # PuppetDB 7.12's text: environments have no certname
             raise bad_request("Value does not match schema: [(not (map? nil))]")
         return EVERYTHING
-    where = _replace_leaves(request.where, swap)
+    return _replace_leaves(where, swap)
+
+
+def environments(store, request: Request) -> Page[dict]:
+    where = _environment_tests(request.where)
     return store.find_environments(where, order(request, ENVIRONMENTS), request.offset,
                                    request.limit, with_total=request.include_total)
 
@@ -235,3 +239,29 @@ def aggregate_event_counts(store, request: Request, fail_limit: int) -> list[dic
                        **{c: sum(1 for row in rows if row[c] > 0) for c in COUNT_COLUMNS},
                        "total": len(rows)})
     return answer
+
+
+# ---------------------------------------------------------------- extract
+
+def groups(store, request: Request, entity: Entity, times=()) -> Page[dict]:
+    """`extract` with functions or group_by: the store's aggregate rows, rendered,
+    ordered by the client's order_by (default: the groups' order), paged. The filter
+    is read as the entity's listing reads it (node_state; a node's never-stored fields).
+    `times`: stored fields shown as times (views.*_TIMES)."""
+    plan = request.extract
+    never = NEVER_STORED if entity is NODES else frozenset()
+    where, aggregate = {
+        EVENTS.name: lambda: (by_certname_state(store, request.where), store.aggregate_events),
+        REPORTS.name: lambda: (by_certname_state(store, request.where), store.aggregate_reports),
+        NODES.name: lambda: (node_tests(request.where), store.aggregate_nodes),
+        ENVIRONMENTS.name: lambda: (_environment_tests(request.where),
+                                    store.aggregate_environments),
+    }[entity.name]()
+    rows = aggregate(where, extract.stored_group_by(plan, entity, never),
+                     extract.stored_functions(plan, entity, never))
+    if request.order:
+        rows = evaluate.sort(rows, [(entity.order_field(c), d) for c, d in request.order
+                                    if c not in never])
+    end = None if request.limit is None else request.offset + request.limit
+    shown = extract.render_groups(plan, entity, rows[request.offset:end], times)
+    return Page(shown, len(rows), request.limit, request.offset)

@@ -21,7 +21,7 @@ from ..query.ast import Compare, all_of
 from ..storage import get_storage
 from . import PUPPETDB_VERSION, queries, views
 from .catalogue import ENVIRONMENTS, EVENTS, NODES, REPORTS, full_order
-from .dialects import v1_4
+from .dialects import extract, pql, v1_4
 from .dialects import v4 as v4_dialect
 from .ingest import commands
 from .ingest import reports as report_formats     # `reports` is the v4 route below
@@ -133,8 +133,10 @@ def _v4_params() -> dict:
     return params
 
 
-def _parse(entity, allowed, **options) -> v4_dialect.Request:
-    return v4_dialect.parse_request(_v4_params(), _header("accept"), entity, allowed, **options)
+def _parse(entity, allowed, params: dict | None = None, **options) -> v4_dialect.Request:
+    """`params`: the URL's (and a POST body's) unless given (the root query's)."""
+    return v4_dialect.parse_request(_v4_params() if params is None else params,
+                                    _header("accept"), entity, allowed, **options)
 
 
 def _answer(records, render, request: v4_dialect.Request, total: int | None):
@@ -145,11 +147,26 @@ def _answer(records, render, request: v4_dialect.Request, total: int | None):
     return http.json_response(items, headers=headers)
 
 
-def _events(extra=None):
-    request = _parse(EVENTS, v4_dialect.EVENTS_PARAMS)
+def _events(extra=None, params: dict | None = None):
+    request = _parse(EVENTS, v4_dialect.EVENTS_PARAMS, params)
     where = request.where if extra is None else all_of(extra, request.where)
+    if request.extract is not None and request.extract.aggregating:
+        return _groups(v4_dialect.replace(request, where=where), EVENTS, views.EVENT_TIMES)
     page = queries.events(get_storage(), request, settings().event_query_limit, where)
-    return _answer(page.items, views.event, request, page.total)
+    return _answer(page.items, _projected(views.event, request), request, page.total)
+
+
+def _projected(render, request: v4_dialect.Request):
+    """`render`, cut to an `extract`'s fields when the query names some."""
+    if request.extract is None:
+        return render
+    return lambda record: extract.project(request.extract, render(record))
+
+
+def _groups(request: v4_dialect.Request, entity, times=()):
+    """`extract` with functions or group_by: the groups, paged like rows."""
+    page = queries.groups(get_storage(), request, entity, times)
+    return _answer(page.items, lambda row: row, request, page.total)
 
 
 @blueprint.route(QUERY + "/events", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
@@ -158,10 +175,15 @@ def events():
 
 
 @blueprint.route(QUERY + "/reports", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
-def reports():
-    request = _parse(REPORTS, v4_dialect.REPORTS_PARAMS)
+def reports(params: dict | None = None):
+    return _reports(_parse(REPORTS, v4_dialect.REPORTS_PARAMS, params))
+
+
+def _reports(request: v4_dialect.Request):
+    if request.extract is not None and request.extract.aggregating:
+        return _groups(request, REPORTS, views.REPORT_TIMES)
     page = queries.reports(get_storage(), request)
-    return _answer(page.items, views.report, request, page.total)
+    return _answer(page.items, _projected(views.report, request), request, page.total)
 
 
 @blueprint.route(QUERY + "/reports/{report_hash}/events", methods=["GET", "POST"],
@@ -213,10 +235,12 @@ def _not_found(kind: str, name: str) -> PuppetDBJsonError:
 
 
 @blueprint.route(QUERY + "/nodes", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
-def nodes():
-    request = _parse(NODES, v4_dialect.NODES_PARAMS)
+def nodes(params: dict | None = None):
+    request = _parse(NODES, v4_dialect.NODES_PARAMS, params)
+    if request.extract is not None and request.extract.aggregating:
+        return _groups(request, NODES, views.NODE_TIMES)
     page = queries.nodes(get_storage(), request)
-    return _answer(page.items, views.node, request, page.total)
+    return _answer(page.items, _projected(views.node, request), request, page.total)
 
 
 @blueprint.route(QUERY + "/nodes/{certname}", methods=["GET"], content_types=http.ANY_CONTENT)
@@ -230,10 +254,12 @@ def node(certname):
 
 @blueprint.route(QUERY + "/environments", methods=["GET", "POST"],
                  content_types=http.ANY_CONTENT)
-def environments():
-    request = _parse(ENVIRONMENTS, v4_dialect.ENVIRONMENTS_PARAMS)
+def environments(params: dict | None = None):
+    request = _parse(ENVIRONMENTS, v4_dialect.ENVIRONMENTS_PARAMS, params)
+    if request.extract is not None and request.extract.aggregating:
+        return _groups(request, ENVIRONMENTS)
     page = queries.environments(get_storage(), request)
-    return _answer(page.items, views.environment, request, page.total)
+    return _answer(page.items, _projected(views.environment, request), request, page.total)
 
 
 def _environment_or_404(name: str) -> dict:
@@ -258,10 +284,8 @@ def environment(environment):
 def environment_reports(environment):
     _environment_or_404(environment)
     request = _parse(REPORTS, v4_dialect.REPORTS_PARAMS)
-    request = dataclasses.replace(
-        request, where=all_of(Compare("environment", "=", environment), request.where))
-    page = queries.reports(get_storage(), request)
-    return _answer(page.items, views.report, request, page.total)
+    return _reports(dataclasses.replace(
+        request, where=all_of(Compare("environment", "=", environment), request.where)))
 
 
 @blueprint.route(QUERY + "/environments/{environment}/events", methods=["GET", "POST"],
@@ -269,6 +293,35 @@ def environment_reports(environment):
 def environment_events(environment):
     _environment_or_404(environment)
     return _events(Compare("environment", "=", environment))
+
+
+# The root endpoint's entities (PQL's, and the AST's from form) -> their endpoint.
+ROOT_ENTITIES = {"events": lambda params: _events(params=params),
+                 "reports": lambda params: reports(params),
+                 "nodes": lambda params: nodes(params),
+                 "environments": lambda params: environments(params)}
+# PQL's other entities: PuppetDB's, whose data this service does not keep.
+NOT_STORED = ("facts", "catalogs", "packages", "package_inventory", "resources", "factsets",
+              "fact_paths", "fact_contents", "inventory", "edges")
+
+
+@blueprint.route(QUERY, methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def root_query():
+    """PQL or `["from", <entity>, ...]` (dialects/pql.py): the entity's endpoint answers,
+    with the query's paging clauses under the URL's own (PuppetDB 7: the URL wins)."""
+    params = _v4_params()
+    config = settings()
+    try:
+        entity, from_query = pql.root_query(params.pop("query", None), config.max_query_bytes,
+                                            config.max_query_depth)
+    except pql.PqlError as error:
+        raise v4_dialect.bad_request(str(error)) from None
+    if entity in NOT_STORED:
+        raise PuppetDBJsonError(404, "not-found", f"This service stores no {entity}: it keeps "
+                                "events, reports, nodes and environments")
+    if entity not in ROOT_ENTITIES:
+        raise v4_dialect.bad_request(f"Invalid entity '{entity}' in query")
+    return ROOT_ENTITIES[entity]({**from_query, **params})
 
 
 @blueprint.route("/pdb/meta/v1/version", methods=["GET"], content_types=http.ANY_CONTENT)

@@ -133,3 +133,18 @@ def order_by(keys: Sequence[tuple[str, str]], columns: Mapping[str, str | Column
             parts.append(f"({expression} IS NULL) {word}")
         parts.append(f"{expression} {word}")
     return ", ".join(parts)
+
+
+def aggregate_select(group_by: Sequence[str], functions: Sequence, columns: Mapping[str, str | Column]
+                     ) -> tuple[str, str, str]:
+    """SELECT list, GROUP BY and ORDER BY for query.aggregate's `rows` in SQL: the group
+    fields, then each aggregate.Function (count(*), avg(col), ...). The GROUP BY is empty
+    without `group_by` (one row, as the rule says); groups are ordered as the rule orders
+    them (ascending, NULLs last)."""
+    grouped = [column(columns[name]).expression for name in group_by]
+    computed = [f"{f.name}({'*' if f.field is None else column(columns[f.field]).expression})"
+                for f in functions]
+    selected = ", ".join(grouped + computed) or "count(*)"     # still one row, as the rule
+    group = ("GROUP BY " + ", ".join(grouped)) if grouped else ""
+    order = ("ORDER BY " + order_by([(n, "asc") for n in group_by], columns)) if grouped else ""
+    return selected, group, order

@@ -14,6 +14,7 @@ from ..auth.tokens import Token
 from ..orchestrator.model import Job, JobEvent, JobNode, NewJob, NewJobEvent
 from ..paging import Page
 from ..puppetdb.model import Report
+from ..query.aggregate import Function
 from ..query.ast import Node
 
 
@@ -119,6 +120,25 @@ class PuppetdbEventStore(Protocol):
         """Environments ({"name"}) of stored reports, recorded by store_report:
         SQLite a table, DynamoDB the ENVIRONMENTS partition (a Query, never a Scan).
         `where` takes `name`; ordered and sliced as find_events."""
+
+    def aggregate_events(self, where: Node, group_by: Sequence[str],
+                         functions: Sequence[Function]) -> list[dict]:
+        """The events matching `where` (as find_events), grouped by the `group_by`
+        fields and aggregated by `functions`, as query/aggregate.rows defines: one dict
+        per group, its group fields and each function's result under `Function.key`,
+        ordered by the group values. Bounded by the request's read budget only."""
+
+    def aggregate_reports(self, where: Node, group_by: Sequence[str],
+                          functions: Sequence[Function]) -> list[dict]:
+        """aggregate_events over the reports matching `where` (as find_reports)."""
+
+    def aggregate_nodes(self, where: Node, group_by: Sequence[str],
+                        functions: Sequence[Function]) -> list[dict]:
+        """aggregate_events over the nodes matching `where` (as find_nodes)."""
+
+    def aggregate_environments(self, where: Node, group_by: Sequence[str],
+                               functions: Sequence[Function]) -> list[dict]:
+        """aggregate_events over the environments matching `where` (as find_environments)."""
 
 
 class ActivityStore(Protocol):

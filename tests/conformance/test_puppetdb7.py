@@ -68,7 +68,31 @@ def _unknown(path: str):
     return _refused(f"No route serves {path}", 404)
 
 
+_PG_500 = ("PuppetDB 7 answers PostgreSQL's error (or a generic one) as a 500; the service "
+           "answers 400 with PostgreSQL's words or a reason")
+_PARSE = ("both answer 400 \"PQL parse error at line 1, column 1: ...\"; the expected-token "
+          "lists come from different parsers (Instaparse, lark)")
+
+
+def _starts(prefix: str, status: int = 400):
+    return lambda a: a.status == status and str(a.body).startswith(prefix)
+
+
 DIFFERENT_CASES = {
+    "err-extract-ungrouped": (_PG_500, _refused(
+        'column "events.status" must appear in the GROUP BY clause or be used in an aggregate '
+        "function")),
+    "err-extract-function-type": (_PG_500, _refused("function avg(text) does not exist")),
+    "err-extract-unknown-function": (_PG_500, _starts('"foo" is not a function')),
+    "err-pql-syntax": (_PARSE, _starts("PQL parse error at line 1, column 21:\n\n"
+                                       "events { certname = }\n")),
+    "err-pql-group-then-order": (_PARSE, _starts("PQL parse error at line 1, column 43:\n\n")),
+    "err-pql-entity": (_PARSE, _starts("PQL parse error at line 1, column 1:\n\nbogus {}\n")),
+    "pql-facts": ("the service keeps no facts (nor catalogs, resources, ...): 404 JSON instead "
+                  "of an empty list, so a client learns it asked the wrong service",
+                  lambda a: a.status == 404 and "stores no facts" in a.body["error"]),
+    "pql-subquery": ("the service runs no subqueries (400 with the reason)",
+                     _starts("Subqueries are not supported")),
     "events-corrective-change": (_CORRECTIVE, _ok),
     "events-null-corrective": (_CORRECTIVE, _ok),
     "events-not-corrective": (_CORRECTIVE, _ok),

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.puppetdb.ingest import reports
 from chalicelib.query import budget
+from chalicelib.query.aggregate import Function
 from chalicelib.query.ast import EVERYTHING, Match
 from chalicelib.storage.base import QueryTooExpensive
 from chalicelib.storage.sqlite import connection
@@ -38,6 +39,16 @@ def test_events_past_the_budget_raise_too_expensive(stored, jumping_clock):
     with budget.budget(deadline_ms=1, max_items=1):
         with pytest.raises(QueryTooExpensive, match="The query is too expensive"):
             stored.find_events(Match("message", "."), ORDER, 0, None)
+
+
+def test_aggregates_past_the_budget_raise_too_expensive(stored, jumping_clock):
+    """extract/group_by read under the same budget (SQLite: the GROUP BY statement;
+    DynamoDB: the items read before aggregating)."""
+    with budget.budget(deadline_ms=1, max_items=1):
+        with pytest.raises(QueryTooExpensive):
+            stored.aggregate_events(Match("message", "."), ("status",), (Function("count"),))
+        with pytest.raises(QueryTooExpensive):
+            stored.aggregate_reports(Match("certname", "."), (), (Function("count"),))
 
 
 def test_commits_past_the_budget_raise_too_expensive(stored, jumping_clock):

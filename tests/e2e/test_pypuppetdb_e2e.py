@@ -97,3 +97,14 @@ def test_nodes_and_one_node_parse_into_pypuppetdb_nodes(db):
     assert node.latest_report_hash == listed["node-b.anchor.test"].latest_report_hash
     failed = list(db.nodes(query=EqualsOperator("latest_report_status", "unchanged")))
     assert {n.name for n in failed} == {"node-a.anchor.test", "node-b.anchor.test"}
+def test_pql_through_the_client(db):
+    """pypuppetdb's db.pql(): PQL at /pdb/query/v4; a projection gives plain dicts,
+    `reports {...}` Report objects."""
+    rows = list(db.pql('events[certname, status, resource_title] { status = "failure" }'))
+    assert rows and all(set(r) == {"certname", "status", "resource_title"} for r in rows)
+    assert {r["resource_title"] for r in rows} == {"always-fails"}
+    reports = list(db.pql('reports { certname = "node-b.anchor.test" '
+                          "order by producer_timestamp desc }"))
+    assert [r.version for r in reports] == ["1795324027", "1795324024", "1795324020"]
+    (count,) = db.pql("reports[count()] {}")
+    assert count == {"count": 6}

@@ -25,6 +25,8 @@ def test_the_zip_holds_the_app_and_runtime_requirements_only(packaged):
     assert "app.py" in names and "chalicelib/storage/dynamodb/tables.py" in names
     assert "chalicelib/openapi.yaml" in names                    # served at /openapi.yaml
     assert any("_re2." in n for n in names)                      # the regex engine the app imports
+    assert "chalicelib/puppetdb/dialects/pql.lark" in names       # PQL's grammar, read at run time
+    assert any(n.startswith("lark/") for n in names)             # and its parser
     for dev_only in ("moto/", "pytest", "sqlite_utils/", "hypothesis/", "boto3/", "botocore/", "tests/"):
         assert not any(n.startswith(dev_only) for n in names), dev_only
     print(f"Lambda zip: {(packaged[0] / 'deployment.zip').stat().st_size // 1024} KiB")

@@ -89,6 +89,9 @@ PUPPETDB_JSON.update({(method, path, "404"): ["application/json"] for method in 
                                    "/pdb/query/v4/environments/{environment}",
                                    "/pdb/query/v4/environments/{environment}/reports",
                                    "/pdb/query/v4/environments/{environment}/events")})
+# PQL's entities whose data the service keeps none of (facts, catalogs, ...): 404 JSON.
+PUPPETDB_JSON.update({(method, "/pdb/query/v4", "404"): ["application/json"]
+                      for method in ("get", "post")})
 
 
 def test_error_bodies_are_json_for_orchestrator_and_activity_and_text_for_puppetdb():

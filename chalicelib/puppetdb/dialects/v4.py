@@ -7,7 +7,7 @@ user-node->plan-node; utils.clj comma-separated-keywords).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from ... import limits, timestamps
@@ -17,6 +17,7 @@ from ...query.ast import EVERYTHING, And, Compare, In, IsNull, Match, Node, Not,
 from .. import jsonerrors
 from ..catalogue import COUNT_BY, COUNTS, NODE_STATES, SUMMARIZE_BY, Entity, Field
 from ..model import canonical_json
+from . import extract
 from . import (QueryError, accepts_json, bad_request, page_limit, page_offset, parse_tree,
                within_cost)
 
@@ -252,6 +253,7 @@ class Request:
     summarize_by: tuple[str, ...] = ()
     count_by: str = "resource"
     counts_filter: Node | None = None
+    extract: extract.Extract | None = None     # ["extract", ...] (dialects/extract.py)
 
 
 def from_body(raw: bytes | None) -> dict:
@@ -283,8 +285,10 @@ def parse_request(params: dict, accept: str | None, entity: Entity, allowed: set
         raise bad_request(f"Unsupported value for 'summarize_by': '{params['summarize_by']}'")
     order_entity = _counts_entity(summarize_by) if counting else entity
     try:
-        where = EVERYTHING if params.get("query") is None else _query(params["query"], entity)
-    except QueryError as error:
+        plan, raw = (None, params.get("query")) if counting else \
+            extract.take(params.get("query"), entity)
+        where = EVERYTHING if raw is None else _query(raw, entity)
+    except (QueryError, extract.ExtractError) as error:
         raise bad_request(str(error)) from None
     return Request(
         where=where,
@@ -293,7 +297,8 @@ def parse_request(params: dict, accept: str | None, entity: Entity, allowed: set
         offset=page_offset(params.get("offset")),
         include_total=_flag(params.get("include_total")),
         distinct=_distinct(params),
-        summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter)
+        summarize_by=summarize_by, count_by=count_by, counts_filter=counts_filter,
+        extract=plan)
 
 
 def edn(value: object, top: bool = False) -> str:

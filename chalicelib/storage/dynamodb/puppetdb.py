@@ -18,7 +18,7 @@ from ...paging import Page
 from ...puppetdb import nodes
 from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_FIELDS
 from ...puppetdb.model import Report, canonical_json
-from ...query import evaluate
+from ...query import aggregate, evaluate
 from ...query.ast import And, Compare, In, Node, Not, Or, all_of, conjuncts, fields
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
 from .client import attempts
@@ -233,18 +233,31 @@ class PuppetdbItems:
     # ------------------------------------------------------------- reading
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
+        found = evaluate.sort(self._event_records(where), order)
+        end = None if limit is None else offset + limit
+        # Every match is read to sort it, so the count costs nothing here.
+        return Page(found[offset:end], len(found) if with_total else None, limit, offset)
+
+    def _event_records(self, where: Node) -> list[dict]:
+        """Every committed event matching `where`, unordered (keyed reads: PATHS)."""
         node = self._resolve_latest(where, "report")
         runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES, ARRAY_FIELDS)
         candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
                                          order_key=lambda r: r["SK"]))
         committed = self._committed({r["report"] for r in candidates})
-        found = [{**{name: r.get(name) for name in _STORED},
-                  "containment_path": _path_text(r.get("containment_path"))}
-                 for r in candidates if r["report"] in committed]
-        found = evaluate.sort(found, order)
-        end = None if limit is None else offset + limit
-        # Every match is read to sort it, so the count costs nothing here.
-        return Page(found[offset:end], len(found) if with_total else None, limit, offset)
+        return [{**{name: r.get(name) for name in _STORED},
+                 "containment_path": _path_text(r.get("containment_path"))}
+                for r in candidates if r["report"] in committed]
+
+    def aggregate_events(self, where: Node, group_by: Sequence[str],
+                         functions: Sequence[aggregate.Function]) -> list[dict]:
+        """The same keyed reads as find_events, aggregated in process (query/aggregate.py)."""
+        return aggregate.rows(self._event_records(where), group_by, functions)
+
+    def aggregate_reports(self, where: Node, group_by: Sequence[str],
+                          functions: Sequence[aggregate.Function]) -> list[dict]:
+        """The same keyed reads as find_reports (no metrics or logs), aggregated in process."""
+        return aggregate.rows(self._report_records(where), group_by, functions)
 
     def find_nodes(self, where: Node, order: Sequence[tuple[str, str]],
                    offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
@@ -295,6 +308,18 @@ class PuppetdbItems:
         page, total = evaluate.select(where, found, order, offset, limit)
         return Page(page, total if with_total else None, limit, offset)
 
+    def aggregate_nodes(self, where: Node, group_by: Sequence[str],
+                        functions: Sequence[aggregate.Function]) -> list[dict]:
+        """find_nodes' reads (one item per node), aggregated in process."""
+        found = self.find_nodes(where, (), 0, None, with_total=False).items
+        return aggregate.rows(found, group_by, functions)
+
+    def aggregate_environments(self, where: Node, group_by: Sequence[str],
+                               functions: Sequence[aggregate.Function]) -> list[dict]:
+        """find_environments' reads (the ENVIRONMENTS partition), aggregated in process."""
+        found = self.find_environments(where, (), 0, None, with_total=False).items
+        return aggregate.rows(found, group_by, functions)
+
     def _latest_reports(self) -> tuple[str, ...]:
         """Every node's latest report hash: a Query on the CERTNAMES partition, not a Scan."""
         hashes = []
@@ -314,17 +339,20 @@ class PuppetdbItems:
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         """Commit items by REPORT_PATHS (never a scan), sorted in Python like
         find_events; metrics and logs are read for the page only."""
-        node = self._resolve_latest(where, "hash")
-        runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
-        found = [{name: r.get(name) for name in REPORT_FIELDS}
-                 for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
-                                         order_key=lambda r: r.get("order_key", ""),
-                                         consistent=True)
-                 if r["SK"] == "REPORT"]
-        found = evaluate.sort(found, order)
+        found = evaluate.sort(self._report_records(where), order)
         end = None if limit is None else offset + limit
         page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
         return Page(page, len(found) if with_total else None, limit, offset)
+
+    def _report_records(self, where: Node) -> list[dict]:
+        """Every report matching `where`: commit items by REPORT_PATHS, unordered."""
+        node = self._resolve_latest(where, "hash")
+        runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
+        return [{name: r.get(name) for name in REPORT_FIELDS}
+                for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
+                                        order_key=lambda r: r.get("order_key", ""),
+                                        consistent=True)
+                if r["SK"] == "REPORT"]
 
     def _details(self, report_hash: str) -> dict:
         arguments = {"TableName": self.table_name("pdb-reports"), "ConsistentRead": True,

@@ -7,7 +7,7 @@ from ...paging import Page
 from ...puppetdb import nodes
 from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS
 from ...puppetdb.model import Report
-from ...query import sql
+from ...query import aggregate, sql
 from ...query.ast import And, Match, Node, Not, Or
 from .connection import bounded_read
 
@@ -319,6 +319,43 @@ class PuppetdbTables:
             joined="LEFT JOIN pdb_report_details AS d ON d.hash = r.hash")
         return Page(_records(rows, REPORT_FIELDS + REPORT_DETAILS, _BOOLEAN),
                     total, limit, offset)
+
+    @bounded_read
+    def aggregate_events(self, where: Node, group_by: Sequence[str],
+                         functions: Sequence[aggregate.Function]) -> list[dict]:
+        clause, params = sql.where(_regex_on_certnames(where), COLUMNS)
+        return self._aggregate("pdb_events AS e", COLUMNS, clause, params, group_by, functions,
+                               ("corrective_change",))
+
+    @bounded_read
+    def aggregate_reports(self, where: Node, group_by: Sequence[str],
+                          functions: Sequence[aggregate.Function]) -> list[dict]:
+        clause, params = sql.where(where, REPORT_COLUMNS)
+        return self._aggregate("pdb_reports AS r", REPORT_COLUMNS, clause, params, group_by,
+                               functions, _BOOLEAN)
+
+    @bounded_read
+    def aggregate_nodes(self, where: Node, group_by: Sequence[str],
+                        functions: Sequence[aggregate.Function]) -> list[dict]:
+        clause, params = sql.where(where, NODE_COLUMNS)
+        return self._aggregate("pdb_certnames AS c", NODE_COLUMNS, clause, params, group_by,
+                               functions, nodes.NODE_BOOLEANS)
+
+    @bounded_read
+    def aggregate_environments(self, where: Node, group_by: Sequence[str],
+                               functions: Sequence[aggregate.Function]) -> list[dict]:
+        clause, params = sql.where(where, ENVIRONMENT_COLUMNS)
+        return self._aggregate("pdb_environments AS v", ENVIRONMENT_COLUMNS, clause, params,
+                               group_by, functions, ())
+
+    def _aggregate(self, source: str, columns, clause: str, params: list, group_by, functions,
+                   booleans) -> list[dict]:
+        """GROUP BY in SQL (query/aggregate.py's rule); stored 1/0 grouped as booleans."""
+        selected, group, order = sql.aggregate_select(group_by, functions, columns)
+        found = self.db().execute(f"SELECT {selected} FROM {source} WHERE {clause} {group} {order}",
+                                  params).fetchall()
+        keys = tuple(group_by) + tuple(f.key for f in functions)
+        return _records(found, keys, tuple(n for n in booleans if n in group_by))
 
     def _page(self, source: str, selected: str, clause: str, params: list, ordering: str,
               offset: int, limit: int | None, with_total: bool,
