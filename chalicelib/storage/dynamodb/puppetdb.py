@@ -21,7 +21,8 @@ from ...query.ast import And, Compare, In, Node, Not, Or
 from ...query.dynamodb import AccessPath, plan
 from .client import attempts
 from .codec import from_item, to_item
-from .runner import Runner
+from .latest import LatestCopies, latest_plan, split_latest
+from .runner import Runner, index_order, take_ordered
 
 _STORED = EVENT_FIELDS + ("seq",)
 ATTRIBUTES = {name: name for name in _STORED}
@@ -61,7 +62,7 @@ def _report_key(report_hash: str) -> dict:
     return {"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}}
 
 
-class PuppetdbItems:
+class PuppetdbItems(LatestCopies):
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
         reports = self.table_name("pdb-reports")
@@ -71,6 +72,7 @@ class PuppetdbItems:
             # A stored report still advances `latest`: the request that stored it may
             # have failed between its commit and that update, and this is its retry.
             self._advance_latest(report)
+            self._sync_latest(report)
             return False
         if present:         # stored by an older version under its id: a duplicate
             return False
@@ -83,7 +85,7 @@ class PuppetdbItems:
                 TableName=reports,
                 Item={**to_item(summary), **_report_key(report.hash),
                       "latest_key": {"S": report.latest_key}, "listing": {"S": ALL_REPORTS},
-                      "order_key": {"S": f"{report.summary.get('producer_timestamp') or report.latest_key}#{report.hash}"}},
+                      "order_key": {"S": order_key(report)}},
                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -92,6 +94,7 @@ class PuppetdbItems:
         else:
             stored = True
         self._advance_latest(report)
+        self._sync_latest(report)
         return stored
 
     def _put_events(self, report: Report) -> None:
@@ -141,18 +144,36 @@ class PuppetdbItems:
     # ------------------------------------------------------------- reading
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
-        node = self._resolve_latest(where, "report")
-        runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES, ARRAY_FIELDS)
-        candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
-                                         order_key=lambda r: r["SK"]))
-        committed = self._committed({r["report"] for r in candidates})
-        found = [{**{name: r.get(name) for name in _STORED},
-                  "containment_path": _path_text(r.get("containment_path"))}
-                 for r in candidates if r["report"] in committed]
-        found = evaluate.sort(found, order)
+        """`latest_report = true` (a top-level conjunct) reads the LATEST copies
+        (latest.py), which exist only for committed reports; anything else reads the
+        events table and keeps events whose report has a commit item. An order led by
+        `timestamp` is the key order of every path: without include_total the read
+        stops after offset + limit matches (and their ties), else every match is read."""
+        latest, rest = split_latest(where)
+        if latest:
+            table, found_plan = "pdb-latest", latest_plan(rest, ATTRIBUTES, ARRAY_FIELDS)
+            keep = lambda chunk: chunk                                  # noqa: E731
+        else:
+            node = self._resolve_latest(where, "report")
+            table, found_plan = "pdb-events", plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+            keep = self._committed_only
+        runner = Runner(self.client, self.table_name(table), ATTRIBUTES, ARRAY_FIELDS)
+        direction = index_order(found_plan, order)
+        if direction and limit is not None and not with_total:
+            stream = runner.records(found_plan, descending=direction == "desc",
+                                    order_key=lambda r: r["SK"], first=offset + limit + 1)
+            candidates = take_ordered(stream, offset + limit, order[0][0], keep)
+        else:
+            candidates = list(keep(list(runner.records(found_plan,
+                                                       order_key=lambda r: r["SK"]))))
+        found = evaluate.sort([_event_record(r) for r in candidates], order)
         end = None if limit is None else offset + limit
-        # Every match is read to sort it, so the count costs nothing here.
+        # The full read (include_total) reads every match to sort it: the count is free.
         return Page(found[offset:end], len(found) if with_total else None, limit, offset)
+
+    def _committed_only(self, records: list[dict]) -> list[dict]:
+        committed = self._committed({r["report"] for r in records})
+        return [r for r in records if r["report"] in committed]
 
     def _latest_reports(self) -> tuple[str, ...]:
         """Every node's latest report hash: a Query on the CERTNAMES partition, not a Scan."""
@@ -169,16 +190,29 @@ class PuppetdbItems:
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
-        """Commit items by REPORT_PATHS (never a scan), sorted in Python like
-        find_events; metrics and logs are read for the page only."""
+        """Commit items by REPORT_PATHS (never a scan); metrics and logs are read for
+        the page only. An order led by producer_timestamp is the key order of the
+        certname and all-reports indexes (`order_key`): without include_total the read
+        stops after offset + limit reports (and their ties); else, or in any other
+        order, every match is read and sorted like find_events."""
         node = self._resolve_latest(where, "hash")
         runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
-        found = [{name: r.get(name) for name in REPORT_FIELDS}
-                 for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
-                                         order_key=lambda r: r.get("order_key", ""),
-                                         consistent=True)
-                 if r["SK"] == "REPORT"]
-        found = evaluate.sort(found, order)
+        found_plan = plan(node, REPORT_PATHS, REPORT_ATTRIBUTES)
+        direction = index_order(found_plan, order)
+        # Re-tested in Python: a range on producer_timestamp keys the read, and a report
+        # without one ("~" in order_key) satisfies no bound.
+        keep = lambda chunk: [r for r in chunk if r["SK"] == "REPORT"      # noqa: E731
+                              and evaluate.matches(node, r)]
+        if direction and limit is not None and not with_total:
+            stream = runner.records(found_plan, descending=direction == "desc",
+                                    order_key=lambda r: r.get("order_key", ""), consistent=True,
+                                    first=offset + limit + 1)
+            records = take_ordered(stream, offset + limit, order[0][0], keep)
+        else:
+            records = keep(list(runner.records(found_plan, order_key=lambda r: r.get("order_key", ""),
+                                               consistent=True)))
+        found = evaluate.sort([{name: r.get(name) for name in REPORT_FIELDS} for r in records],
+                              order)
         end = None if limit is None else offset + limit
         page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
         return Page(page, len(found) if with_total else None, limit, offset)
@@ -233,6 +267,18 @@ class PuppetdbItems:
                 if not request:
                     break
         return found
+
+
+def order_key(report: Report) -> str:
+    """The reports indexes' sort key: producer time, then hash. A report without a
+    producer time (v2) sorts after every time, where PostgreSQL puts NULL (last
+    ascending, first descending), so the key order is the v4 order."""
+    return f"{report.summary.get('producer_timestamp') or '~'}#{report.hash}"
+
+
+def _event_record(r: dict) -> dict:
+    return {**{name: r.get(name) for name in _STORED},
+            "containment_path": _path_text(r.get("containment_path"))}
 
 
 def _path_list(text: str | None) -> list | None:
