@@ -156,11 +156,13 @@ def dynamodb(store, nodes: int, runs: int, events: int) -> dict:
                       "events": nodes * runs * events, "load s": data["load s"]}, "queries": rows}
 
 
-def sqlite(store, path: str, nodes: int, runs: int, events: int, repeat: int) -> dict:
-    """p50/p95 of each dashboard query through the port, and the raw-SQL floor."""
+def sqlite(store, path: str, nodes: int, runs: int, events: int, repeat: int,
+           data: dict | None = None) -> dict:
+    """p50/p95 of each dashboard query through the port, and the raw-SQL floor.
+    `data`: what `load` returned for a store loaded already."""
     from .mix import _repeats, floor, statements
     from .timing import percentiles
-    data = load(store, nodes, runs, events)
+    data = data or load(store, nodes, runs, events)
     rows = []
     for query in dashboard(store, data["certname"], data["report"], data["latest_events"], nodes):
         started = time.perf_counter()

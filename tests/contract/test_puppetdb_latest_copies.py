@@ -8,7 +8,6 @@ import threading
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from chalicelib.puppetdb import reports
@@ -86,39 +85,58 @@ def test_a_writer_that_lost_its_place_before_copying_writes_nothing(dynamo, monk
     assert _copies(dynamo) == _events_of(b)
 
 
-def test_a_writer_overtaken_between_its_read_and_its_transaction_writes_nothing(dynamo, monkeypatch):
-    """A saw itself latest and listed the partition; B then advanced and copied; A's
-    transaction is refused by its ConditionCheck."""
+def test_a_writer_overtaken_while_copying_removes_its_own_copies(dynamo, monkeypatch):
+    """A saw itself latest and listed the partition; B then advanced and copied (its
+    listing did not see A's copies, not yet written); A's second look removes them."""
     a, b = _report(1), _report(2)
-    original = DynamoStorage._latest_keys
+    original = DynamoStorage._latest_copies
     overtaken: list = []
 
     def list_then_be_overtaken(self, certname):
-        keys = original(self, certname)
+        copies = original(self, certname)
         if not overtaken:
             overtaken.append(True)
             self._advance_latest(b)
             self._sync_latest(b)
-        return keys
+        return copies
     dynamo._advance_latest(a)
-    monkeypatch.setattr(DynamoStorage, "_latest_keys", list_then_be_overtaken)
+    monkeypatch.setattr(DynamoStorage, "_latest_copies", list_then_be_overtaken)
     dynamo._sync_latest(a)
     monkeypatch.undo()
     assert _copies(dynamo) == _events_of(b)
 
 
+def test_an_overtaking_writer_deletes_copies_it_finds_of_lower_reports_only(dynamo, monkeypatch):
+    """B (stale) lists the partition after C, the latest, copied: B deletes A's
+    copies, never C's."""
+    a, b, c = _report(1), _report(2), _report(3)
+    dynamo.store_report(a)
+    monkeypatch.setattr(DynamoStorage, "_sync_latest", lambda self, r: None)
+    dynamo.store_report(b)
+    dynamo.store_report(c)
+    monkeypatch.undo()
+    dynamo._sync_latest(c)                  # the latest copies first...
+    calls = iter([True, False])
+    monkeypatch.setattr(DynamoStorage, "_is_latest", lambda self, r: next(calls))
+    dynamo._sync_latest(b)                  # ...then stale B, latest at its first look only
+    monkeypatch.undo()
+    assert _copies(dynamo) == _events_of(c)
+
+
 def test_a_writer_that_died_before_copying_is_completed_by_its_retry(dynamo, monkeypatch):
     a, b = _report(1), _report(2)
     dynamo.store_report(a)
-    original = dynamo.client.transact_write_items
+    original = dynamo.client.batch_write_item
 
     def die(**kwargs):
-        raise RuntimeError("writer died")
-    monkeypatch.setattr(dynamo.client, "transact_write_items", die)
+        if "test-pdb-latest" in kwargs["RequestItems"]:
+            raise RuntimeError("writer died")
+        return original(**kwargs)
+    monkeypatch.setattr(dynamo.client, "batch_write_item", die)
     with pytest.raises(RuntimeError):
         dynamo.store_report(b)
     assert _copies(dynamo) == _events_of(a)       # stale until someone finishes
-    monkeypatch.setattr(dynamo.client, "transact_write_items", original)
+    monkeypatch.setattr(dynamo.client, "batch_write_item", original)
     assert dynamo.store_report(b) is False         # stored already; the retry copies
     assert _copies(dynamo) == _events_of(b)
 
@@ -151,16 +169,6 @@ def test_racing_writers_of_one_node_leave_the_latest_reports_copies(dynamo):
         thread.join()
     assert failures == []
     assert _copies(dynamo) == _events_of(runs[-1])
-
-
-def test_a_canceled_copy_for_another_reason_is_raised(dynamo, monkeypatch):
-    """Only a failed ConditionCheck means "not the latest any more"."""
-    def refuse(**kwargs):
-        raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad"}},
-                          "TransactWriteItems")
-    monkeypatch.setattr(dynamo.client, "transact_write_items", refuse)
-    with pytest.raises(ClientError):
-        dynamo.store_report(_report(1))
 
 
 @pytest.mark.parametrize("adapter", ["sqlite", "dynamodb"])

@@ -10,29 +10,30 @@ timestamp order (with a status: the dashboard's "latest failures" reads about on
 item per item returned), or of the five status partitions merged by time: never
 the 64-hash fan-out or the Scan that `report IN (every latest hash)` needed.
 
-Consistency: copies are written only by a transaction whose ConditionCheck says the
-node's latest report (CERTNAMES item, storage/dynamodb/puppetdb.py) is still the
-copied report, and stale copies are deleted by such a transaction of the report
-that displaced them. `latest` only moves forward, so a report that lost its place
-can never write again, and whoever holds the place removes everything else from
-the node's partition: out-of-order arrival, concurrent writers and a writer that
-died half-way (its retry, or the node's next report, finishes the work) all leave
-the partition holding exactly the latest report's events.
+Consistency without transactions (a transaction would double the write units, and
+moto copies whole tables for each): keys hold the report hash, so a key only ever
+holds one report's copy and deleting it is safe whenever that report is not latest.
+A writer whose report is its node's latest (a consistent read of the CERTNAMES
+item, storage/dynamodb/puppetdb.py) (1) puts its copies, (2) deletes the copies of
+every report that ranks below its own (an earlier `latest_key`, or the same key and
+a greater hash: the order `latest` moves in), (3) reads the CERTNAMES item again and,
+if its report lost the place meanwhile, deletes its own copies. Whoever overtook it
+advanced before (3): either its listing (2) saw these copies and deleted them, or it
+listed before they were written and (3) removes them. Out-of-order arrival, racing
+writers and a writer that died half-way (its retry, or the node's next report,
+finishes the work) leave the partition holding exactly the latest report's events;
+between a writer's (1) and (2) a reader may see the copies of both.
 """
 from __future__ import annotations
-
-from botocore.exceptions import ClientError
 
 from ...puppetdb.model import EVENT_FIELDS, Report
 from ...query.ast import Compare, In, Node, all_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, _range, plan, split
-from .client import attempts, is_retryable_write
 from .codec import to_item
 
 STATUSES = ("failure", "noop", "skipped", "success")
 OTHER = "~other"                 # any other status (PuppetDB stores what the report says)
 BUCKETS = STATUSES + (OTHER,)
-TRANSACTION = 100                # TransactWriteItems' limit: one ConditionCheck + 99 writes
 CERTNAMES = "CERTNAMES"
 
 NODE_PATH = AccessPath("latest-node", None, "PK", ("certname",), "{certname}", "SK", "timestamp")
@@ -55,7 +56,7 @@ def latest_item(report: Report, event: dict) -> dict:
     return to_item({**{name: event.get(name) for name in EVENT_FIELDS}, "seq": event["seq"],
                     "containment_path": _path_list(event.get("containment_path")),
                     "PK": report.certname, "SK": latest_key(event),
-                    "latest_bucket": bucket(event["status"])})
+                    "latest_key": report.latest_key, "latest_bucket": bucket(event["status"])})
 
 
 def split_latest(where: Node) -> tuple[bool, Node | None]:
@@ -111,56 +112,46 @@ class LatestCopies:
     def _sync_latest(self, report: Report) -> None:
         """Make the node's copies those of `report` if it is the node's latest report
         (else nothing). Safe to repeat and to race (module docstring)."""
-        for _ in attempts():
-            try:
-                self._sync_latest_once(report)
-                return
-            except ClientError as error:
-                if _moved_on(error):
-                    return          # a later report holds the place; it cleans up
-                if not is_retryable_write(error):
-                    raise
-
-    def _sync_latest_once(self, report: Report) -> None:
-        reports = self.table_name("pdb-reports")
-        node = self.client.get_item(TableName=reports, ConsistentRead=True,
-                                    Key={"PK": {"S": CERTNAMES}, "SK": {"S": report.certname}},
-                                    ProjectionExpression="latest_report").get("Item")
-        if not node or node["latest_report"]["S"] != report.hash:
+        if not self._is_latest(report):
             return
         table = self.table_name("pdb-latest")
-        present = self._latest_keys(report.certname)
-        wanted = {latest_key(e): e for e in report.events}
-        writes = [{"Delete": {"TableName": table, "Key": {"PK": {"S": report.certname},
-                                                          "SK": {"S": key}}}}
-                  for key in sorted(present - set(wanted))]
-        writes += [{"Put": {"TableName": table, "Item": latest_item(report, wanted[key])}}
-                   for key in sorted(set(wanted) - present)]
-        check = {"ConditionCheck": {
-            "TableName": reports, "Key": {"PK": {"S": CERTNAMES}, "SK": {"S": report.certname}},
-            "ConditionExpression": "latest_report = :h",
-            "ExpressionAttributeValues": {":h": {"S": report.hash}}}}
-        # Deletes first: a report of up to 49 events swaps in one transaction.
-        for start in range(0, len(writes), TRANSACTION - 1):
-            self.client.transact_write_items(
-                TransactItems=[check, *writes[start:start + TRANSACTION - 1]])
+        present = self._latest_copies(report.certname)
+        mine = {latest_key(e): e for e in report.events}
+        self._batch_put(table, [{"PutRequest": {"Item": latest_item(report, mine[key])}}
+                                for key in sorted(set(mine) - set(present))])
+        below = [key for key, rank in present.items() if _ranks_below(rank, report)]
+        self._batch_put(table, [_delete(report.certname, key) for key in sorted(below)])
+        if not self._is_latest(report):          # overtaken while writing: step (3)
+            self._batch_put(table, [_delete(report.certname, key) for key in sorted(mine)])
 
-    def _latest_keys(self, certname: str) -> set[str]:
+    def _is_latest(self, report: Report) -> bool:
+        node = self.client.get_item(TableName=self.table_name("pdb-reports"), ConsistentRead=True,
+                                    Key={"PK": {"S": CERTNAMES}, "SK": {"S": report.certname}},
+                                    ProjectionExpression="latest_report").get("Item")
+        return bool(node) and node["latest_report"]["S"] == report.hash
+
+    def _latest_copies(self, certname: str) -> dict[str, tuple[str, str]]:
+        """SK -> (latest_key, report hash) of every copy in the node's partition."""
         arguments = {"TableName": self.table_name("pdb-latest"), "ConsistentRead": True,
-                     "KeyConditionExpression": "PK = :p", "ProjectionExpression": "SK",
+                     "KeyConditionExpression": "PK = :p",
+                     "ProjectionExpression": "SK, latest_key, #r",
+                     "ExpressionAttributeNames": {"#r": "report"},
                      "ExpressionAttributeValues": {":p": {"S": certname}}}
-        keys: set[str] = set()
+        copies: dict[str, tuple[str, str]] = {}
         while True:
             response = self.client.query(**arguments)
-            keys.update(item["SK"]["S"] for item in response["Items"])
+            copies.update((i["SK"]["S"], (i["latest_key"]["S"], i["report"]["S"]))
+                          for i in response["Items"])
             if "LastEvaluatedKey" not in response:
-                return keys
+                return copies
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def _moved_on(error: ClientError) -> bool:
-    """The transaction's ConditionCheck (its first item) failed: not the latest report."""
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return False
-    reasons = error.response.get("CancellationReasons") or [{}]
-    return reasons[0].get("Code") == "ConditionalCheckFailed"
+def _ranks_below(rank: tuple[str, str], report: Report) -> bool:
+    """Whether a copy's report comes before `report` in the order `latest` moves in."""
+    key, report_hash = rank
+    return key < report.latest_key or (key == report.latest_key and report_hash > report.hash)
+
+
+def _delete(certname: str, key: str) -> dict:
+    return {"DeleteRequest": {"Key": {"PK": {"S": certname}, "SK": {"S": key}}}}
