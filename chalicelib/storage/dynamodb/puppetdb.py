@@ -337,6 +337,10 @@ class PuppetdbItems(LatestCopies):
         certname and all-reports indexes (`order_key`): without include_total the read
         stops after offset + limit reports (and their ties); else, or in any other
         order, every match is read and sorted like find_events."""
+        latest, rest = split_latest(where)
+        if latest:
+            records = self._latest_commit_items(rest)
+            return self._report_page(records, order, offset, limit, with_total)
         node = self._resolve_latest(where, "hash")
         runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
         found_plan = plan(node, REPORT_PATHS, REPORT_ATTRIBUTES)
@@ -353,11 +357,28 @@ class PuppetdbItems(LatestCopies):
         else:
             records = keep(list(runner.records(found_plan, order_key=lambda r: r.get("order_key", ""),
                                                consistent=True)))
+        return self._report_page(records, order, offset, limit, with_total)
+
+    def _report_page(self, records: list[dict], order, offset: int, limit: int | None,
+                     with_total: bool) -> Page[dict]:
         found = evaluate.sort([{name: r.get(name) for name in REPORT_FIELDS} for r in records],
                               order)
         end = None if limit is None else offset + limit
         page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
         return Page(page, len(found) if with_total else None, limit, offset)
+
+    def _latest_commit_items(self, rest: Node | None) -> list[dict]:
+        """`latest_report? = true` reports: the hashes from the node summaries (a Query
+        of the CERTNAMES partition, or keyed gets for named certnames), then their
+        commit items by BatchGetItem, tested against `rest` in Python: O(nodes) items,
+        never a Scan, nor a filter listing every latest hash (10,000 hashes would
+        outgrow DynamoDB's 4 KB expression limit)."""
+        on_certname = [t for t in conjuncts(rest) if set(fields(t)) == {"certname"}] \
+            if rest is not None else []
+        summaries = self.find_nodes(all_of(*on_certname), (), 0, None, with_total=False).items
+        hashes = {s["latest_report_hash"] for s in summaries} - {None}
+        return [r for r in map(from_item, self._commit_items(hashes))
+                if rest is None or evaluate.matches(rest, r)]
 
     def _details(self, report_hash: str) -> dict:
         arguments = {"TableName": self.table_name("pdb-reports"), "ConsistentRead": True,
@@ -396,15 +417,19 @@ class PuppetdbItems(LatestCopies):
 
     def _committed(self, report_hashes: Iterable[str]) -> set[str]:
         """The hashes that have a commit item (keyed BatchGetItem reads)."""
+        return {item["PK"]["S"][2:] for item in self._commit_items(report_hashes)}
+
+    def _commit_items(self, report_hashes: Iterable[str]) -> list[dict]:
+        """The commit items of these reports that exist (keyed BatchGetItem reads)."""
         wanted = sorted(report_hashes)
         table = self.table_name("pdb-reports")
-        found: set[str] = set()
+        found: list[dict] = []
         for start in range(0, len(wanted), GET_BATCH):
             request = {table: {"Keys": [_report_key(h) for h in wanted[start:start + GET_BATCH]],
                                "ConsistentRead": True}}
             for _ in attempts():
                 response = self.client.batch_get_item(RequestItems=request)
-                found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
+                found.extend(response["Responses"].get(table, []))
                 request = response.get("UnprocessedKeys")
                 if not request:
                     break
