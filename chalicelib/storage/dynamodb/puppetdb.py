@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 from botocore.exceptions import ClientError
 
 import json
+import zlib
 
 from ...paging import Page
 from ...puppetdb import nodes
@@ -32,6 +33,7 @@ ATTRIBUTES = {name: name for name in _STORED}
 ARRAY_FIELDS = frozenset({"containment_path"})
 REPORT_ATTRIBUTES = {name: name for name in REPORT_FIELDS}
 DETAILS_CHUNK = 300_000      # bytes of metrics+logs JSON per item (DynamoDB's limit is 400 KB)
+INLINE_DETAILS = 32_768      # compressed metrics+logs kept in the commit item up to this size
 ALL_REPORTS = "REPORT"
 CERTNAMES = "CERTNAMES"
 ENVIRONMENTS = "ENVIRONMENTS"
@@ -98,7 +100,7 @@ class PuppetdbItems(LatestCopies):
         if present:         # stored by an older version under its id: a duplicate
             return False
         self._put_events(report)
-        self._put_details(report)
+        inline = self._put_details(report)
         summary = {n: report.summary.get(n) for n in REPORT_FIELDS}
         summary.update(hash=report.hash, certname=report.certname)
         try:
@@ -106,7 +108,8 @@ class PuppetdbItems(LatestCopies):
                 TableName=reports,
                 Item={**to_item(summary), **_report_key(report.hash),
                       "latest_key": {"S": report.latest_key}, "listing": {"S": ALL_REPORTS},
-                      "order_key": {"S": order_key(report)}},
+                      "order_key": {"S": order_key(report)},
+                      **({"details": {"B": inline}} if inline is not None else {})},
                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -126,16 +129,22 @@ class PuppetdbItems(LatestCopies):
             for event in report.events]
         self._batch_put(self.table_name("pdb-events"), requests)
 
-    def _put_details(self, report: Report) -> None:
-        """Metrics and logs as chunks of one JSON document (a report's logs can
-        outgrow one item); invisible until the commit item exists."""
+    def _put_details(self, report: Report) -> bytes | None:
+        """Metrics and logs as one JSON document: zlib-compressed in the commit item
+        when that is at most INLINE_DETAILS bytes (returned; a report listing then
+        reads one item per report, not two), else as chunks beside it (a report's
+        logs can outgrow one item), invisible until the commit item exists."""
         document = json.dumps({"metrics": report.summary.get("metrics") or "[]",
                                "logs": report.summary.get("logs") or "[]"}).encode("utf-8")
+        packed = zlib.compress(document)
+        if len(packed) <= INLINE_DETAILS:
+            return packed
         chunks = [document[i:i + DETAILS_CHUNK] for i in range(0, len(document), DETAILS_CHUNK)]
         self._batch_put(self.table_name("pdb-reports"), [
             {"PutRequest": {"Item": {"PK": {"S": "R#" + report.hash},
                                      "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk}}}}
             for n, chunk in enumerate(chunks)])
+        return None
 
     def _batch_put(self, table: str, requests: list) -> None:
         for start in range(0, len(requests), BATCH):
@@ -361,10 +370,13 @@ class PuppetdbItems(LatestCopies):
 
     def _report_page(self, records: list[dict], order, offset: int, limit: int | None,
                      with_total: bool) -> Page[dict]:
+        inline = {r["hash"]: r["details"] for r in records if r.get("details") is not None}
         found = evaluate.sort([{name: r.get(name) for name in REPORT_FIELDS} for r in records],
                               order)
         end = None if limit is None else offset + limit
-        page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
+        page = [{**record, **(json.loads(zlib.decompress(bytes(inline[record["hash"]])))
+                              if record["hash"] in inline else self._details(record["hash"]))}
+                for record in found[offset:end]]
         return Page(page, len(found) if with_total else None, limit, offset)
 
     def _latest_commit_items(self, rest: Node | None) -> list[dict]:
