@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterator
 
-from chalicelib.puppetdb import reports as parse
+from chalicelib.puppetdb.ingest import reports as parse
 from chalicelib.puppetdb.model import Report
 
 from . import datasets
@@ -57,8 +57,8 @@ class Query:
 
 
 def _request(entity, allowed, params: dict, **options):
-    from chalicelib.puppetdb import v4params
-    return v4params.parse({k: (json.dumps(v) if not isinstance(v, str) else v)
+    from chalicelib.puppetdb.dialects import v4
+    return v4.parse_request({k: (json.dumps(v) if not isinstance(v, str) else v)
                            for k, v in params.items()}, None, entity, allowed, **options)
 
 
@@ -66,8 +66,9 @@ def dashboard(store, certname: str, report_hash: str, latest_events: int, nodes:
     """The dashboard mix, through the v4 query layer the routes call. `latest_events`
     and `nodes` are what the aggregates summarise (counted as returned, issue 15)."""
     from chalicelib.config import settings
-    from chalicelib.puppetdb import v4, v4params
-    from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+    from chalicelib.puppetdb import queries as v4
+    from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
+    from chalicelib.puppetdb.dialects import v4 as v4params
     fail = settings().event_query_limit
     P = v4params
     nodes_page = _request(REPORTS, P.REPORTS_PARAMS, {"query": LATEST, "limit": "100",

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.puppetdb import reports
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb.catalogue import full_order
+from chalicelib.puppetdb.ingest import reports
 from chalicelib.query.ast import Compare, all_of
 from chalicelib.storage.dynamodb import DynamoStorage
 from tests.conftest import make_store

@@ -26,7 +26,8 @@ between a writer's (1) and (2) a reader may see the copies of both.
 """
 from __future__ import annotations
 
-from ...puppetdb.model import EVENT_FIELDS, Report
+from ...puppetdb.catalogue import EVENT_FIELDS
+from ...puppetdb.model import Report
 from ...query.ast import Compare, In, Node, all_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, _range, plan, split
 from .codec import to_item
