@@ -388,7 +388,8 @@ class PuppetdbItems(LatestCopies):
         outgrow DynamoDB's 4 KB expression limit)."""
         on_certname = [t for t in conjuncts(rest) if set(fields(t)) == {"certname"}] \
             if rest is not None else []
-        summaries = self.find_nodes(all_of(*on_certname), (), 0, None, with_total=False).items
+        summaries = self.find_nodes(all_of(*on_certname), (("certname", "asc"),), 0, None,
+                                    with_total=False).items
         hashes = {s["latest_report_hash"] for s in summaries} - {None}
         return [r for r in map(from_item, self._commit_items(hashes))
                 if rest is None or evaluate.matches(rest, r)]
