@@ -171,6 +171,20 @@ def test_racing_writers_of_one_node_leave_the_latest_reports_copies(dynamo):
     assert _copies(dynamo) == _events_of(runs[-1])
 
 
+def test_backfill_copies_the_latest_reports_of_tables_written_before_the_copies(dynamo, monkeypatch):
+    first, second, other = _report(1), _report(2), _report(1, certname="db01.example.com")
+    monkeypatch.setattr(DynamoStorage, "_sync_latest", lambda self, r: None)
+    for report in (first, second, other):
+        dynamo.store_report(report)
+    monkeypatch.undo()
+    assert _copies(dynamo) == set()
+    assert dynamo.backfill_latest() == 2
+    assert dynamo.backfill_latest() == 2            # idempotent
+    assert _copies(dynamo) == _events_of(second)
+    assert _copies(dynamo, "db01.example.com") == _events_of(other)
+    assert {e["report"] for e in _latest_events(dynamo)} == {second.hash, other.hash}
+
+
 @pytest.mark.parametrize("adapter", ["sqlite", "dynamodb"])
 def test_latest_events_by_status_and_by_node_on_both_adapters(adapter, tmp_path):
     with mock_aws():

@@ -30,7 +30,7 @@ from ...puppetdb.catalogue import EVENT_FIELDS
 from ...puppetdb.model import Report
 from ...query.ast import Compare, In, Node, all_of, conjuncts
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, _range, plan, split
-from .codec import to_item
+from .codec import from_item, to_item
 
 STATUSES = ("failure", "noop", "skipped", "success")
 OTHER = "~other"                 # any other status (PuppetDB stores what the report says)
@@ -124,6 +124,34 @@ class LatestCopies:
         self._batch_put(table, [_delete(report.certname, key) for key in sorted(below)])
         if not self._is_latest(report):          # overtaken while writing: step (3)
             self._batch_put(table, [_delete(report.certname, key) for key in sorted(mine)])
+
+    def backfill_latest(self) -> int:
+        """Copy every node's latest report into `pdb-latest` (for tables written before
+        it existed; idempotent, safe beside live writers: each node goes through
+        _sync_latest). Returns the number of nodes with a latest report."""
+        from .puppetdb import _event_record
+        nodes = 0
+        for node in self._query_all(self.table_name("pdb-reports"), CERTNAMES):
+            if node.get("latest_report") is None:
+                continue        # known only from `deactivate node`
+            events = tuple(_event_record(from_item(item)) for item in
+                           self._query_all(self.table_name("pdb-events"), "R#" + node["latest_report"]["S"]))
+            self._sync_latest(Report(hash=node["latest_report"]["S"], certname=node["SK"]["S"],
+                                     configuration_version=None,
+                                     latest_key=node["latest_key"]["S"], events=events))
+            nodes += 1
+        return nodes
+
+    def _query_all(self, table: str, partition: str):
+        arguments = {"TableName": table, "ConsistentRead": True,
+                     "KeyConditionExpression": "PK = :p",
+                     "ExpressionAttributeValues": {":p": {"S": partition}}}
+        while True:
+            response = self.client.query(**arguments)
+            yield from response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _is_latest(self, report: Report) -> bool:
         node = self.client.get_item(TableName=self.table_name("pdb-reports"), ConsistentRead=True,
