@@ -102,7 +102,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
     parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
-    parser.add_argument("--only", choices=("sqlite", "dynamodb", "fleet", "package"), action="append",
+    parser.add_argument("--only", choices=("sqlite", "dynamodb", "fleet", "fleet-dynamodb",
+                                           "fleet-sqlite", "package"), action="append",
                         help="re-measure only these parts, updating the stored results of this size")
     args = parser.parse_args()
     size = "quick" if args.quick else "full"
@@ -120,8 +121,9 @@ def main() -> int:
     if "dynamodb" in parts:
         dynamodb_figures(results, s)
         save(results)
-    if "fleet" in parts:
-        fleet_figures(results, s["fleet"], s["repeat"])
+    backends = [b for b in ("dynamodb", "sqlite") if {"fleet", f"fleet-{b}"} & parts]
+    if backends:
+        fleet_figures(results, s["fleet"], s["repeat"], backends)
         save(results)
     if "package" in parts:
         step("cold import and Lambda zip")
@@ -209,7 +211,7 @@ def dynamodb_figures(results: dict, s: dict) -> None:
     results["peak RSS MB (process, after moto)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def fleet_figures(results: dict, f: dict, repeat: int) -> None:
+def fleet_figures(results: dict, f: dict, repeat: int, backends=("dynamodb", "sqlite")) -> None:
     """Issue 15: the dashboard mix at fleet size, on both backends (bench/fleet.py)."""
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
@@ -219,12 +221,15 @@ def fleet_figures(results: dict, f: dict, repeat: int) -> None:
 
     from chalicelib.storage.dynamodb import DynamoStorage
     from chalicelib.storage.sqlite import SqliteStorage
-    step(f"fleet: {f['dynamodb']} nodes on DynamoDB (moto), items read")
-    with mock_aws():
-        store = DynamoStorage("fleet-", client=boto3.client("dynamodb", region_name="us-east-1"))
-        store.create_tables()
-        results["fleet dynamodb"] = fleet.dynamodb(store, f["dynamodb"], f["runs"], f["events"])
-    save(results)
+    if "dynamodb" in backends:
+        step(f"fleet: {f['dynamodb']} nodes on DynamoDB (moto), items read")
+        with mock_aws():
+            store = DynamoStorage("fleet-", client=boto3.client("dynamodb", region_name="us-east-1"))
+            store.create_tables()
+            results["fleet dynamodb"] = fleet.dynamodb(store, f["dynamodb"], f["runs"], f["events"])
+        save(results)
+    if "sqlite" not in backends:
+        return
     step(f"fleet: {f['sqlite']} nodes on SQLite, timed")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "fleet.db")
