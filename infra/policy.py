@@ -12,8 +12,6 @@ from chalicelib.storage.dynamodb.tables import TABLES
 ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",   # pdb-latest copies: only while the node's latest report
-    "dynamodb:DeleteItem",           # a node's superseded latest-event copies
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
