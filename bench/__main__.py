@@ -18,7 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import cost, dynamo, load, mix, server
+from . import cost, dynamo, fleet, load, mix, server
 
 ROOT = Path(__file__).parents[1]
 RESULTS = Path(__file__).parent / "results"
@@ -28,9 +28,14 @@ SIZES = {
     # in-process repeats, HTTP repeats, ingest reports (in process, HTTP), DynamoDB
     # (events, commits, jobs, job events).
     "quick": dict(pdb=(2_000, 10_000, 20_000), commits=5_000, jobs=(50, 20_000), repeat=10,
-                  http_repeat=5, ingest=(200, 30), dynamo=(150, 60, 2, 80)),
+                  http_repeat=5, ingest=(200, 30), dynamo=(150, 60, 2, 80),
+                  fleet=dict(dynamodb=60, sqlite=300, runs=2, events=10, rerun_every=3)),
     "full": dict(pdb=(10_000, 100_000, 1_000_000), commits=300_000, jobs=(10_000, 1_000_000),
-                 repeat=100, http_repeat=40, ingest=(2_000, 200), dynamo=(1_000, 300, 4, 160)),
+                 repeat=100, http_repeat=40, ingest=(2_000, 200), dynamo=(1_000, 300, 4, 160),
+                 # issue 15: nodes on DynamoDB (moto, counted) and on SQLite (timed),
+                 # runs per node, events per report
+                 # (on DynamoDB only every 10th node reruns: moto is slow to load)
+                 fleet=dict(dynamodb=2_000, sqlite=10_000, runs=3, events=10, rerun_every=10)),
 }
 
 
@@ -98,12 +103,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
     parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
-    parser.add_argument("--only", choices=("sqlite", "dynamodb", "package"), action="append",
+    parser.add_argument("--only", choices=("sqlite", "dynamodb", "fleet", "fleet-dynamodb",
+                                           "fleet-sqlite", "package"), action="append",
                         help="re-measure only these parts, updating the stored results of this size")
     args = parser.parse_args()
     size = "quick" if args.quick else "full"
     s = SIZES[size]
-    parts = set(args.only or ("sqlite", "dynamodb", "package"))
+    parts = set(args.only or ("sqlite", "dynamodb", "fleet", "package"))
     stored = RESULTS / f"{size}.json"
     results: dict = json.loads(stored.read_text()) if args.only and stored.exists() else {}
     results.update({"machine": f"{platform.machine()} {os.cpu_count()} cores (shared), "
@@ -115,6 +121,10 @@ def main() -> int:
         save(results)
     if "dynamodb" in parts:
         dynamodb_figures(results, s)
+        save(results)
+    backends = [b for b in ("dynamodb", "sqlite") if {"fleet", f"fleet-{b}"} & parts]
+    if backends:
+        fleet_figures(results, s["fleet"], s["repeat"], backends)
         save(results)
     if "package" in parts:
         step("cold import and Lambda zip")
@@ -202,6 +212,35 @@ def dynamodb_figures(results: dict, s: dict) -> None:
     results["peak RSS MB (process, after moto)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
+def fleet_figures(results: dict, f: dict, repeat: int, backends=("dynamodb", "sqlite")) -> None:
+    """Issue 15: the dashboard mix at fleet size, on both backends (bench/fleet.py)."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(key, value)
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.storage.dynamodb import DynamoStorage
+    from chalicelib.storage.sqlite import SqliteStorage
+    if "dynamodb" in backends:
+        step(f"fleet: {f['dynamodb']} nodes on DynamoDB (moto), items read")
+        with mock_aws():
+            store = DynamoStorage("fleet-", client=boto3.client("dynamodb", region_name="us-east-1"))
+            store.create_tables()
+            results["fleet dynamodb"] = fleet.dynamodb(store, f["dynamodb"], f["runs"], f["events"],
+                                                       f["rerun_every"])
+        save(results)
+    if "sqlite" not in backends:
+        return
+    step(f"fleet: {f['sqlite']} nodes on SQLite, timed")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "fleet.db")
+        store = SqliteStorage(path)
+        results["fleet sqlite"] = fleet.sqlite(store, path, f["sqlite"], f["runs"], f["events"],
+                                               repeat)
+        store.close()
+
+
 def render(results: dict) -> str:
     parts = [f"# Benchmark results ({results['size']} size)\n\n{results['machine']}; {results['date']}\n"]
     if "ingest in process" in results:
@@ -225,6 +264,13 @@ def render(results: dict) -> str:
     if "dynamodb" in results:
         parts.append(f"## DynamoDB (moto) reads per item returned\n\nData: {results['dynamodb']['items']}\n\n"
                      + table(results["dynamodb"]["patterns"]) + "\n")
+    for backend, what in (("dynamodb", "items read per item returned (moto; an aggregate over "
+                                       "nodes counts the nodes it summarises as returned)"),
+                          ("sqlite", "timed in process, port vs the raw-SQL floor")):
+        if f"fleet {backend}" in results:
+            part = results[f"fleet {backend}"]
+            parts.append(f"## Fleet dashboard on {backend}: {what}\n\nFleet: {part['fleet']}\n\n"
+                         + table(part["queries"]) + "\n")
     if "peak RSS MB (process, after moto)" in results:
         parts.append(f"Peak RSS of the bench process: {results['peak RSS MB (process, after moto)']} MB\n")
     if "cold import of app (median of 5)" in results:

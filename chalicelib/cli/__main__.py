@@ -1,4 +1,4 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,token,check-port} —
+"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,backfill-latest,token,check-port} —
 works on the configured store (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX,
 AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("backfill-activity",
                         help="DynamoDB: copy activity commits stored before the all-services "
                              "copy existed into it (idempotent; docs/dynamodb.md)")
+    commands.add_parser("backfill-latest",
+                        help="DynamoDB: copy each node's latest-report events into pdb-latest "
+                             "for reports stored before it existed (idempotent; docs/dynamodb.md)")
     tokens.add_parser(commands)
     port = commands.add_parser("check-port", help="exit 1 with one line when HOST:PORT is busy")
     port.add_argument("--host", default="127.0.0.1")
@@ -53,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"backfill-activity: nothing to do for {where}")
             return 0
         print(f"backfill-activity: {store.backfill_all_services()} commit(s) copied in {where}")
+        return 0
+    if arguments.command == "backfill-latest":
+        if not hasattr(store, "backfill_latest"):
+            print(f"backfill-latest: nothing to do for {where}")
+            return 0
+        print(f"backfill-latest: the latest events of {store.backfill_latest()} node(s) copied in {where}")
         return 0
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)

@@ -13,7 +13,7 @@ from ..errors import ApiError
 from ..paging import Page
 from ..query import evaluate
 from ..query.ast import (EVERYTHING, And, Compare, In, IsNull, Node, Not, Or, all_of, any_of,
-                         fields)
+                         conjuncts, fields)
 from .catalogue import (COUNT_COLUMNS, ENVIRONMENTS, EVENTS, NEVER_STORED, NODES, REPORTS,
                         STATUS_COUNTS, SUMMARIZE_BY, Entity)
 from .dialects import bad_request, extract
@@ -218,10 +218,48 @@ def _counts(events: list[dict], summarize_by: str, count_by: str, counts_filter)
     return found
 
 
+LATEST = Compare("latest_report", "=", True)
+
+
+def _over_latest_reports(request: Request) -> bool:
+    """Whether the query is exactly `latest_report? = true` (the dashboards' query)."""
+    terms = list(conjuncts(request.where))
+    return request.distinct is None and bool(terms) and all(t == LATEST for t in terms)
+
+
+def _node_counts(store, count_by: str, counts_filter) -> list[dict]:
+    """summarize_by=certname over the latest reports, from the node summaries that
+    store_report keeps (puppetdb/nodes.py): one row (SQLite) or item (DynamoDB) per
+    node, not every latest event. A node whose latest report has no success,
+    failure, noop or skip has no row (counting events, a node with events of other
+    statuses only would have a row of zeros: PuppetDB's statuses are those four)."""
+    rows = []
+    for node in store.find_nodes(EVERYTHING, (("certname", "asc"),), 0, None,
+                                 with_total=False).items:
+        counts = {c: node.get(c) or 0 for c in COUNT_COLUMNS}
+        if node.get("latest_report_hash") is None or not any(counts.values()):
+            continue
+        if count_by == "certname":          # distinct certnames per status: 0 or 1
+            counts = {c: min(n, 1) for c, n in counts.items()}
+        rows.append({"certname": node["certname"], **counts})
+    if counts_filter is not None:
+        rows = [row for row in rows if evaluate.matches(counts_filter, row)]
+    return rows
+
+
+def _subject_counts(store, request: Request, summarize_by: str, fail_limit: int,
+                    events_read: list) -> list[dict]:
+    """The rows of one summarize_by; `events_read` caches the events once read."""
+    if summarize_by == "certname" and _over_latest_reports(request):
+        return _node_counts(store, request.count_by, request.counts_filter)
+    if not events_read:
+        events_read.append(_source_events(store, request, fail_limit))
+    return _counts(events_read[0], summarize_by, request.count_by, request.counts_filter)
+
+
 def event_counts(store, request: Request, fail_limit: int) -> tuple[str, Page[dict]]:
     summarize_by = request.summarize_by[0]
-    rows = _counts(_source_events(store, request, fail_limit), summarize_by,
-                   request.count_by, request.counts_filter)
+    rows = _subject_counts(store, request, summarize_by, fail_limit, [])
     keys = tuple(request.order) or tuple((f, "asc") for f in SUMMARIZE_BY[summarize_by])
     rows = evaluate.sort(rows, keys)
     end = None if request.limit is None else request.offset + request.limit
@@ -231,10 +269,10 @@ def event_counts(store, request: Request, fail_limit: int) -> tuple[str, Page[di
 def aggregate_event_counts(store, request: Request, fail_limit: int) -> list[dict]:
     """Per summarize_by value: how many subjects had any success, failure, noop or
     skip, and how many subjects there were."""
-    events_read = _source_events(store, request, fail_limit)
+    events_read: list = []
     answer = []
     for summarize_by in request.summarize_by:
-        rows = _counts(events_read, summarize_by, request.count_by, request.counts_filter)
+        rows = _subject_counts(store, request, summarize_by, fail_limit, events_read)
         answer.append({"summarize_by": summarize_by,
                        **{c: sum(1 for row in rows if row[c] > 0) for c in COUNT_COLUMNS},
                        "total": len(rows)})

@@ -114,3 +114,12 @@ def test_bulk_writes_commit_together_or_not_at_all(tmp_path):
         first, second = store.create_job(new_job()), store.create_job(new_job())
     assert (first.number, second.number) == (1, 2) and store.get_job(2) is not None
     assert store.db().conn.execute("PRAGMA cache_size").fetchone() == (cache,)
+
+
+def test_latest_report_lists_the_latest_hashes_from_their_index_not_the_node_rows(loaded):
+    """issue 15: the node rows are wide (the summary); the IN list reads the narrow index."""
+    store, _, raw, cases = loaded
+    (case,) = [c for c in cases if c.name.startswith("latest-report")]
+    (sql, plan), *_ = plans(store, raw, case)
+    assert "COVERING INDEX pdb_certnames_by_latest" in plan, plan
+    assert "SCAN pdb_certnames" not in plan, plan

@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 from botocore.exceptions import ClientError
 
 import json
+import zlib
 
 from ...paging import Page
 from ...puppetdb import nodes
@@ -23,7 +24,8 @@ from ...query.ast import And, Compare, In, Node, Not, Or, all_of, conjuncts, fie
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
 from .client import attempts
 from .codec import from_item, to_item, to_value
-from .runner import Runner
+from .latest import LatestCopies, latest_plan, split_latest
+from .runner import Runner, index_order, take_ordered
 
 _STORED = EVENT_FIELDS + ("seq",)
 ATTRIBUTES = {name: name for name in _STORED}
@@ -32,6 +34,7 @@ ATTRIBUTES = {name: name for name in _STORED}
 ARRAY_FIELDS = frozenset({"containment_path"})
 REPORT_ATTRIBUTES = {name: name for name in REPORT_FIELDS}
 DETAILS_CHUNK = 300_000      # bytes of metrics+logs JSON per item (DynamoDB's limit is 400 KB)
+INLINE_DETAILS = 32_768      # compressed metrics+logs kept in the commit item up to this size
 ALL_REPORTS = "REPORT"
 CERTNAMES = "CERTNAMES"
 ENVIRONMENTS = "ENVIRONMENTS"
@@ -83,7 +86,7 @@ def _report_key(report_hash: str) -> dict:
     return {"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}}
 
 
-class PuppetdbItems:
+class PuppetdbItems(LatestCopies):
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
         reports = self.table_name("pdb-reports")
@@ -93,11 +96,12 @@ class PuppetdbItems:
             # A stored report still advances `latest`: the request that stored it may
             # have failed between its commit and that update, and this is its retry.
             self._advance_latest(report)
+            self._sync_latest(report)
             return False
         if present:         # stored by an older version under its id: a duplicate
             return False
         self._put_events(report)
-        self._put_details(report)
+        inline = self._put_details(report)
         summary = {n: report.summary.get(n) for n in REPORT_FIELDS}
         summary.update(hash=report.hash, certname=report.certname)
         try:
@@ -105,7 +109,8 @@ class PuppetdbItems:
                 TableName=reports,
                 Item={**to_item(summary), **_report_key(report.hash),
                       "latest_key": {"S": report.latest_key}, "listing": {"S": ALL_REPORTS},
-                      "order_key": {"S": f"{report.summary.get('producer_timestamp') or report.latest_key}#{report.hash}"}},
+                      "order_key": {"S": order_key(report)},
+                      **({"details": {"B": inline}} if inline is not None else {})},
                 ConditionExpression="attribute_not_exists(PK)")
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -114,6 +119,7 @@ class PuppetdbItems:
         else:
             stored = True
         self._advance_latest(report)
+        self._sync_latest(report)
         return stored
 
     def _put_events(self, report: Report) -> None:
@@ -124,16 +130,22 @@ class PuppetdbItems:
             for event in report.events]
         self._batch_put(self.table_name("pdb-events"), requests)
 
-    def _put_details(self, report: Report) -> None:
-        """Metrics and logs as chunks of one JSON document (a report's logs can
-        outgrow one item); invisible until the commit item exists."""
+    def _put_details(self, report: Report) -> bytes | None:
+        """Metrics and logs as one JSON document: zlib-compressed in the commit item
+        when that is at most INLINE_DETAILS bytes (returned; a report listing then
+        reads one item per report, not two), else as chunks beside it (a report's
+        logs can outgrow one item), invisible until the commit item exists."""
         document = json.dumps({"metrics": report.summary.get("metrics") or "[]",
                                "logs": report.summary.get("logs") or "[]"}).encode("utf-8")
+        packed = zlib.compress(document)
+        if len(packed) <= INLINE_DETAILS:
+            return packed
         chunks = [document[i:i + DETAILS_CHUNK] for i in range(0, len(document), DETAILS_CHUNK)]
         self._batch_put(self.table_name("pdb-reports"), [
             {"PutRequest": {"Item": {"PK": {"S": "R#" + report.hash},
                                      "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk}}}}
             for n, chunk in enumerate(chunks)])
+        return None
 
     def _batch_put(self, table: str, requests: list) -> None:
         for start in range(0, len(requests), BATCH):
@@ -233,31 +245,36 @@ class PuppetdbItems:
     # ------------------------------------------------------------- reading
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
-        found = evaluate.sort(self._event_records(where), order)
+        """`latest_report = true` (a top-level conjunct) reads the LATEST copies
+        (latest.py), which exist only for committed reports; anything else reads the
+        events table and keeps events whose report has a commit item. An order led by
+        `timestamp` is the key order of every path: without include_total the read
+        stops after offset + limit matches (and their ties), else every match is read."""
+        latest, rest = split_latest(where)
+        if latest:
+            table, found_plan = "pdb-latest", latest_plan(rest, ATTRIBUTES, ARRAY_FIELDS)
+            keep = lambda chunk: chunk                                  # noqa: E731
+        else:
+            node = self._resolve_latest(where, "report")
+            table, found_plan = "pdb-events", plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
+            keep = self._committed_only
+        runner = Runner(self.client, self.table_name(table), ATTRIBUTES, ARRAY_FIELDS)
+        direction = index_order(found_plan, order)
+        if direction and limit is not None and not with_total:
+            stream = runner.records(found_plan, descending=direction == "desc",
+                                    order_key=lambda r: r["SK"], first=offset + limit + 1)
+            candidates = take_ordered(stream, offset + limit, order[0][0], keep)
+        else:
+            candidates = list(keep(list(runner.records(found_plan,
+                                                       order_key=lambda r: r["SK"]))))
+        found = evaluate.sort([_event_record(r) for r in candidates], order)
         end = None if limit is None else offset + limit
-        # Every match is read to sort it, so the count costs nothing here.
+        # The full read (include_total) reads every match to sort it: the count is free.
         return Page(found[offset:end], len(found) if with_total else None, limit, offset)
 
-    def _event_records(self, where: Node) -> list[dict]:
-        """Every committed event matching `where`, unordered (keyed reads: PATHS)."""
-        node = self._resolve_latest(where, "report")
-        runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES, ARRAY_FIELDS)
-        candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
-                                         order_key=lambda r: r["SK"]))
-        committed = self._committed({r["report"] for r in candidates})
-        return [{**{name: r.get(name) for name in _STORED},
-                 "containment_path": _path_text(r.get("containment_path"))}
-                for r in candidates if r["report"] in committed]
-
-    def aggregate_events(self, where: Node, group_by: Sequence[str],
-                         functions: Sequence[aggregate.Function]) -> list[dict]:
-        """The same keyed reads as find_events, aggregated in process (query/aggregate.py)."""
-        return aggregate.rows(self._event_records(where), group_by, functions)
-
-    def aggregate_reports(self, where: Node, group_by: Sequence[str],
-                          functions: Sequence[aggregate.Function]) -> list[dict]:
-        """The same keyed reads as find_reports (no metrics or logs), aggregated in process."""
-        return aggregate.rows(self._report_records(where), group_by, functions)
+    def _committed_only(self, records: list[dict]) -> list[dict]:
+        committed = self._committed({r["report"] for r in records})
+        return [r for r in records if r["report"] in committed]
 
     def find_nodes(self, where: Node, order: Sequence[tuple[str, str]],
                    offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
@@ -337,22 +354,83 @@ class PuppetdbItems:
 
     def find_reports(self, where: Node, order: Sequence[tuple[str, str]],
                      offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
-        """Commit items by REPORT_PATHS (never a scan), sorted in Python like
-        find_events; metrics and logs are read for the page only."""
-        found = evaluate.sort(self._report_records(where), order)
+        """Commit items by REPORT_PATHS (never a scan); metrics and logs are read for
+        the page only. An order led by producer_timestamp is the key order of the
+        certname and all-reports indexes (`order_key`): without include_total the read
+        stops after offset + limit reports (and their ties); else, or in any other
+        order, every match is read and sorted like find_events."""
+        latest, rest = split_latest(where)
+        if latest:
+            records = self._latest_commit_items(rest)
+            return self._report_page(records, order, offset, limit, with_total)
+        node = self._resolve_latest(where, "hash")
+        runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
+        found_plan = plan(node, REPORT_PATHS, REPORT_ATTRIBUTES)
+        direction = index_order(found_plan, order)
+        # Re-tested in Python: a range on producer_timestamp keys the read, and a report
+        # without one ("~" in order_key) satisfies no bound.
+        keep = lambda chunk: [r for r in chunk if r["SK"] == "REPORT"      # noqa: E731
+                              and evaluate.matches(node, r)]
+        if direction and limit is not None and not with_total:
+            stream = runner.records(found_plan, descending=direction == "desc",
+                                    order_key=lambda r: r.get("order_key", ""), consistent=True,
+                                    first=offset + limit + 1)
+            records = take_ordered(stream, offset + limit, order[0][0], keep)
+        else:
+            records = keep(list(runner.records(found_plan, order_key=lambda r: r.get("order_key", ""),
+                                               consistent=True)))
+        return self._report_page(records, order, offset, limit, with_total)
+
+    def _report_page(self, records: list[dict], order, offset: int, limit: int | None,
+                     with_total: bool) -> Page[dict]:
+        inline = {r["hash"]: r["details"] for r in records if r.get("details") is not None}
+        found = evaluate.sort([{name: r.get(name) for name in REPORT_FIELDS} for r in records],
+                              order)
         end = None if limit is None else offset + limit
-        page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
+        page = [{**record, **(json.loads(zlib.decompress(bytes(inline[record["hash"]])))
+                              if record["hash"] in inline else self._details(record["hash"]))}
+                for record in found[offset:end]]
         return Page(page, len(found) if with_total else None, limit, offset)
 
     def _report_records(self, where: Node) -> list[dict]:
-        """Every report matching `where`: commit items by REPORT_PATHS, unordered."""
-        node = self._resolve_latest(where, "hash")
-        runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
-        return [{name: r.get(name) for name in REPORT_FIELDS}
-                for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
-                                        order_key=lambda r: r.get("order_key", ""),
-                                        consistent=True)
-                if r["SK"] == "REPORT"]
+        """Every report matching `where` (REPORT_FIELDS, no metrics or logs), unordered:
+        the latest reports from the node summaries, else commit items by REPORT_PATHS."""
+        latest, rest = split_latest(where)
+        if latest:
+            records = self._latest_commit_items(rest)
+        else:
+            node = self._resolve_latest(where, "hash")
+            runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
+            records = [r for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
+                                                 order_key=lambda r: r.get("order_key", ""),
+                                                 consistent=True)
+                       if r["SK"] == "REPORT" and evaluate.matches(node, r)]
+        return [{name: r.get(name) for name in REPORT_FIELDS} for r in records]
+
+    def aggregate_events(self, where: Node, group_by: Sequence[str],
+                         functions: Sequence[aggregate.Function]) -> list[dict]:
+        """The same keyed reads as find_events, aggregated in process (query/aggregate.py)."""
+        events = self.find_events(where, (), 0, None, with_total=False).items
+        return aggregate.rows(events, group_by, functions)
+
+    def aggregate_reports(self, where: Node, group_by: Sequence[str],
+                          functions: Sequence[aggregate.Function]) -> list[dict]:
+        """The same keyed reads as find_reports (no metrics or logs), aggregated in process."""
+        return aggregate.rows(self._report_records(where), group_by, functions)
+
+    def _latest_commit_items(self, rest: Node | None) -> list[dict]:
+        """`latest_report? = true` reports: the hashes from the node summaries (a Query
+        of the CERTNAMES partition, or keyed gets for named certnames), then their
+        commit items by BatchGetItem, tested against `rest` in Python: O(nodes) items,
+        never a Scan, nor a filter listing every latest hash (10,000 hashes would
+        outgrow DynamoDB's 4 KB expression limit)."""
+        on_certname = [t for t in conjuncts(rest) if set(fields(t)) == {"certname"}] \
+            if rest is not None else []
+        summaries = self.find_nodes(all_of(*on_certname), (("certname", "asc"),), 0, None,
+                                    with_total=False).items
+        hashes = {s["latest_report_hash"] for s in summaries} - {None}
+        return [r for r in map(from_item, self._commit_items(hashes))
+                if rest is None or evaluate.matches(rest, r)]
 
     def _details(self, report_hash: str) -> dict:
         arguments = {"TableName": self.table_name("pdb-reports"), "ConsistentRead": True,
@@ -391,20 +469,35 @@ class PuppetdbItems:
 
     def _committed(self, report_hashes: Iterable[str]) -> set[str]:
         """The hashes that have a commit item (keyed BatchGetItem reads)."""
+        return {item["PK"]["S"][2:] for item in self._commit_items(report_hashes)}
+
+    def _commit_items(self, report_hashes: Iterable[str]) -> list[dict]:
+        """The commit items of these reports that exist (keyed BatchGetItem reads)."""
         wanted = sorted(report_hashes)
         table = self.table_name("pdb-reports")
-        found: set[str] = set()
+        found: list[dict] = []
         for start in range(0, len(wanted), GET_BATCH):
             request = {table: {"Keys": [_report_key(h) for h in wanted[start:start + GET_BATCH]],
                                "ConsistentRead": True}}
             for _ in attempts():
                 response = self.client.batch_get_item(RequestItems=request)
-                found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
+                found.extend(response["Responses"].get(table, []))
                 request = response.get("UnprocessedKeys")
                 if not request:
                     break
         return found
 
+
+def order_key(report: Report) -> str:
+    """The reports indexes' sort key: producer time, then hash. A report without a
+    producer time (v2) sorts after every time, where PostgreSQL puts NULL (last
+    ascending, first descending), so the key order is the v4 order."""
+    return f"{report.summary.get('producer_timestamp') or '~'}#{report.hash}"
+
+
+def _event_record(r: dict) -> dict:
+    return {**{name: r.get(name) for name in _STORED},
+            "containment_path": _path_text(r.get("containment_path"))}
 
 def _named_certnames(where: Node) -> tuple[str, ...] | None:
     """The certnames a conjunct of `where` limits the nodes to (`=` or `in`), if any

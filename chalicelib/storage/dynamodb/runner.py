@@ -3,7 +3,8 @@ the residual in Python, offset by skipping, and counts."""
 from __future__ import annotations
 
 import heapq
-from typing import Callable, Iterator, Mapping
+import itertools
+from typing import Callable, Iterable, Iterator, Mapping
 
 from ...query import budget, evaluate
 from ...query.ast import Node
@@ -46,12 +47,17 @@ class Runner:
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _items(self, query: KeyQuery | None, plan: Plan, descending: bool,
-               consistent: bool, wanted: int | None = None) -> Iterator[dict]:
+               consistent: bool, wanted: int | None = None,
+               first: int | None = None) -> Iterator[dict]:
         """`wanted`: how many records the caller will take at most. Without a filter or
-        residual every item read is a match, so no request reads beyond that."""
+        residual every item read is a match, so no request reads beyond that.
+        `first`: the first request's Limit when the caller stops early but a filter
+        may drop items (an index-backed order); each later page doubles it."""
         exact = wanted is not None and plan.filter is None and plan.residual is None
         arguments = self._filter_arguments(query.arguments() if query else {}, plan.filter)
-        arguments["Limit"] = min(PAGE_SIZE, wanted) if exact else PAGE_SIZE
+        growing = first is not None and not exact
+        arguments["Limit"] = (min(PAGE_SIZE, wanted) if exact else
+                              min(PAGE_SIZE, max(1, first)) if growing else PAGE_SIZE)
         if query is not None:
             arguments["ScanIndexForward"] = not descending
             if consistent and not query.path.index:
@@ -65,17 +71,21 @@ class Runner:
                     yield record
             if exact:
                 arguments["Limit"] = max(1, min(PAGE_SIZE, wanted - taken))
+            elif growing:
+                arguments["Limit"] = min(PAGE_SIZE, arguments["Limit"] * 2)
 
     def records(self, plan: Plan, *, descending: bool = False,
                 order_key: Callable[[dict], object] | None = None,
                 identity: Callable[[dict], object] = lambda r: (r["PK"], r["SK"]),
-                consistent: bool = False, wanted: int | None = None) -> Iterator[dict]:
+                consistent: bool = False, wanted: int | None = None,
+                first: int | None = None) -> Iterator[dict]:
         """Matching records in key order (a union is merged by `order_key`, duplicates
-        dropped); `wanted` bounds what the caller takes (see `_items`)."""
+        dropped); `wanted` and `first` bound what is read (see `_items`)."""
         if plan.is_scan:
-            yield from self._items(None, plan, descending, consistent, wanted)
+            yield from self._items(None, plan, descending, consistent, wanted, first)
             return
-        streams = [self._items(q, plan, descending, consistent, wanted) for q in plan.queries]
+        streams = [self._items(q, plan, descending, consistent, wanted, first)
+                   for q in plan.queries]
         if len(streams) == 1:
             yield from streams[0]
             return
@@ -111,3 +121,33 @@ class Runner:
             if index + 1 >= wanted:
                 break
         return found
+
+
+def index_order(plan: Plan, order) -> str | None:
+    """"asc"/"desc" when the plan's key order is `order`'s first key (every query on a
+    path whose range key starts with that field), else None: the order is not
+    index-backed and every match must be read to sort it."""
+    if plan.is_scan or not order:
+        return None
+    field, direction = order[0]
+    if all(q.path.range_field == field for q in plan.queries):
+        return direction
+    return None
+
+
+def take_ordered(stream: Iterator[dict], wanted: int, field: str,
+                 keep: Callable[[list], Iterable[dict]]) -> list[dict]:
+    """The first `wanted` records `keep` keeps from `stream` (in `field` order), and
+    every later one that ties the last on `field`, so a sort by the full order then
+    slices exactly what sorting every match would. `keep` sees the records in chunks
+    of what is still wanted (one BatchGetItem of commit items per chunk, say)."""
+    taken: list[dict] = []
+    while wanted > 0:
+        chunk = list(itertools.islice(stream, max(1, wanted - len(taken) + 1)))
+        if not chunk:
+            return taken
+        for record in keep(chunk):
+            if len(taken) >= wanted and record.get(field) != taken[wanted - 1].get(field):
+                return taken
+            taken.append(record)
+    return taken

@@ -95,6 +95,15 @@ PDB_REPORTS = TableSpec(
     ),
 )
 
+# Copies of every node's latest-report events (storage/dynamodb/latest.py): one
+# partition per node ("<certname>", "<timestamp>#<hash>#<seq>"), and by status bucket
+# in time order, so `latest_report? = true` events are keyed reads (docs/dynamodb.md,
+# "Latest events").
+PDB_LATEST = TableSpec(
+    name="pdb-latest",
+    indexes=(Index("pdb-latest-by-status", ("latest_bucket", "S"), ("SK", "S")),),
+)
+
 # Activity service: commits by service partition, copies per object and object
 # type, a subject index, and counters (docs/dynamodb.md, "Activity service").
 ACTIVITY = TableSpec(
@@ -105,7 +114,7 @@ ACTIVITY = TableSpec(
 # API tokens by public id (hash and metadata only; docs/security.md).
 TOKENS = TableSpec(name="tokens", hash_key=("id", "S"), range_key=None)
 
-TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, ACTIVITY, TOKENS)
+TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, PDB_LATEST, ACTIVITY, TOKENS)
 
 
 def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:
