@@ -51,16 +51,21 @@ def create_private(path: str) -> None:
 class Connections:
     schema: str = ""   # DDL of every table, joined from the domain mixins
     upgrades: tuple = ()   # functions(conn) that bring an older file up to the schema
+    late_schema: str = ""  # DDL run after the upgrades
 
     def __init__(self, path: str):
         self.path = path
         create_private(path)
         self._local = threading.local()
         db = self.db()
+        # Only a file without tables takes it: freed pages can then be handed back
+        # (storage/sqlite/retention.py); older files reuse them from the free list.
+        db.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.enable_wal()
         db.conn.executescript(self.schema)
         for upgrade in self.upgrades:
             upgrade(db.conn)
+        db.conn.executescript(self.late_schema)
 
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
