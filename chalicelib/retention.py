@@ -36,6 +36,8 @@ _DURATION = re.compile(r"^\s*([0-9]+)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1),
           "m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 FOREVER = timedelta(0)
+# The DynamoDB TTL attribute of items that expire (storage/dynamodb/tables.py).
+EXPIRES_ATTRIBUTE = "expires_at"
 DAY = timedelta(days=1)
 
 

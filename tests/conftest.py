@@ -35,7 +35,8 @@ ADAPTERS = ("sqlite", "dynamodb")
 DYNAMODB_ACTIONS: set[str] = set()
 _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                      "ConditionCheck": "ConditionCheckItem"}
-_SETUP_OPERATIONS = {"create_table", "list_tables", "describe_table", "delete_table"}
+_SETUP_OPERATIONS = {"create_table", "list_tables", "describe_table", "delete_table",
+                     "describe_time_to_live", "update_time_to_live"}
 
 
 def _record(operation: str, kwargs: dict) -> None:

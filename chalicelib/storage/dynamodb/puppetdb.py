@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 
 import json
 
+from ... import retention, timestamps
+from ...config import settings
 from ...paging import Page
 from ...puppetdb.model import EVENT_FIELDS, REPORT_FIELDS, Report, canonical_json
 from ...query import evaluate
@@ -61,6 +63,21 @@ def _report_key(report_hash: str) -> dict:
     return {"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}}
 
 
+# DynamoDB's TTL attribute (tables.py): epoch seconds after which the item is gone.
+# TTL deletes up to days late, so every read also drops items past it (_alive).
+EXPIRES = retention.EXPIRES_ATTRIBUTE
+
+
+def _expiry(value: int | None) -> dict:
+    return {} if value is None else {EXPIRES: {"N": str(value)}}
+
+
+def _alive(record: dict, now: int) -> bool:
+    """Not past its expiry at `now` (epoch seconds), whether or not TTL deleted it yet."""
+    expires = record.get(EXPIRES)
+    return expires is None or int(expires) > now
+
+
 class PuppetdbItems:
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
@@ -74,14 +91,16 @@ class PuppetdbItems:
             return False
         if present:         # stored by an older version under its id: a duplicate
             return False
-        self._put_events(report)
-        self._put_details(report)
+        policy = retention.Policy.from_settings(settings())
+        expires = policy.report_expiry(report.latest_key)
+        self._put_events(report, policy, expires)
+        self._put_details(report, expires)
         summary = {n: report.summary.get(n) for n in REPORT_FIELDS}
         summary.update(hash=report.hash, certname=report.certname)
         try:
             self.client.put_item(
                 TableName=reports,
-                Item={**to_item(summary), **_report_key(report.hash),
+                Item={**to_item(summary), **_report_key(report.hash), **_expiry(expires),
                       "latest_key": {"S": report.latest_key}, "listing": {"S": ALL_REPORTS},
                       "order_key": {"S": f"{report.summary.get('producer_timestamp') or report.latest_key}#{report.hash}"}},
                 ConditionExpression="attribute_not_exists(PK)")
@@ -94,15 +113,18 @@ class PuppetdbItems:
         self._advance_latest(report)
         return stored
 
-    def _put_events(self, report: Report) -> None:
-        """Idempotent puts (the key is the report hash and position); invisible until commit."""
+    def _put_events(self, report: Report, policy, expires: int | None) -> None:
+        """Idempotent puts (the key is the report hash and position); invisible until
+        commit. Each expires by its own day and resource-events-ttl, at the latest
+        with its report (retention.Policy.event_expiry)."""
         requests = [{"PutRequest": {"Item": to_item({
             "PK": "R#" + report.hash, "SK": f"{event['timestamp']}#{event['seq']:06d}", **event,
-            "containment_path": _path_list(event.get("containment_path"))})}}
+            "containment_path": _path_list(event.get("containment_path")),
+            EXPIRES: policy.event_expiry(event["timestamp"], expires)})}}
             for event in report.events]
         self._batch_put(self.table_name("pdb-events"), requests)
 
-    def _put_details(self, report: Report) -> None:
+    def _put_details(self, report: Report, expires: int | None) -> None:
         """Metrics and logs as chunks of one JSON document (a report's logs can
         outgrow one item); invisible until the commit item exists."""
         document = json.dumps({"metrics": report.summary.get("metrics") or "[]",
@@ -110,7 +132,8 @@ class PuppetdbItems:
         chunks = [document[i:i + DETAILS_CHUNK] for i in range(0, len(document), DETAILS_CHUNK)]
         self._batch_put(self.table_name("pdb-reports"), [
             {"PutRequest": {"Item": {"PK": {"S": "R#" + report.hash},
-                                     "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk}}}}
+                                     "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk},
+                                     **_expiry(expires)}}}
             for n, chunk in enumerate(chunks)])
 
     def _batch_put(self, table: str, requests: list) -> None:
@@ -143,9 +166,11 @@ class PuppetdbItems:
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
         node = self._resolve_latest(where, "report")
         runner = Runner(self.client, self.table_name("pdb-events"), ATTRIBUTES, ARRAY_FIELDS)
-        candidates = list(runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
-                                         order_key=lambda r: r["SK"]))
-        committed = self._committed({r["report"] for r in candidates})
+        now = retention.epoch(timestamps.now())
+        candidates = [r for r in runner.records(plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS),
+                                                order_key=lambda r: r["SK"])
+                      if _alive(r, now)]
+        committed = self._committed({r["report"] for r in candidates}, alive_at=now)
         found = [{**{name: r.get(name) for name in _STORED},
                   "containment_path": _path_text(r.get("containment_path"))}
                  for r in candidates if r["report"] in committed]
@@ -162,7 +187,9 @@ class PuppetdbItems:
                      "ExpressionAttributeValues": {":p": {"S": CERTNAMES}}}
         while True:
             response = self.client.query(**arguments)
-            hashes.extend(from_item(i)["latest_report"] for i in response["Items"])
+            # A node whose reports are all gone has none (retention.py).
+            hashes.extend(i["latest_report"]["S"] for i in response["Items"]
+                          if "latest_report" in i)
             if "LastEvaluatedKey" not in response:
                 return tuple(sorted(hashes))
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -173,11 +200,12 @@ class PuppetdbItems:
         find_events; metrics and logs are read for the page only."""
         node = self._resolve_latest(where, "hash")
         runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
+        now = retention.epoch(timestamps.now())
         found = [{name: r.get(name) for name in REPORT_FIELDS}
                  for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
                                          order_key=lambda r: r.get("order_key", ""),
                                          consistent=True)
-                 if r["SK"] == "REPORT"]
+                 if r["SK"] == "REPORT" and _alive(r, now)]
         found = evaluate.sort(found, order)
         end = None if limit is None else offset + limit
         page = [{**record, **self._details(record["hash"])} for record in found[offset:end]]
@@ -218,8 +246,9 @@ class PuppetdbItems:
             return member if wanted else Not(member)
         return rewrite(node)
 
-    def _committed(self, report_hashes: Iterable[str]) -> set[str]:
-        """The hashes that have a commit item (keyed BatchGetItem reads)."""
+    def _committed(self, report_hashes: Iterable[str], alive_at: int | None = None) -> set[str]:
+        """The hashes that have a commit item (keyed BatchGetItem reads); with
+        `alive_at` (epoch seconds), only those not expired then."""
         wanted = sorted(report_hashes)
         table = self.table_name("pdb-reports")
         found: set[str] = set()
@@ -228,7 +257,8 @@ class PuppetdbItems:
                                "ConsistentRead": True}}
             for _ in attempts():
                 response = self.client.batch_get_item(RequestItems=request)
-                found.update(from_item(i)["PK"][2:] for i in response["Responses"].get(table, []))
+                found.update(i["PK"]["S"][2:] for i in response["Responses"].get(table, [])
+                             if alive_at is None or _alive(from_item(i), alive_at))
                 request = response.get("UnprocessedKeys")
                 if not request:
                     break
