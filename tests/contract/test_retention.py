@@ -258,3 +258,100 @@ def test_only_the_oldest_submissions_go_so_positions_stay_put(store, monkeypatch
     assert collect(store, clock, policy)["commits"] == 1
     assert messages(store.list_commits("classifier", EVERYTHING, "asc", 10, 1)) == \
         ["day 20", "late"]
+
+
+# ---------------------------------------------------------------- nodes
+
+def _node(store, certname):
+    found = store.find_nodes(certname_is(certname), (("certname", "asc"),), 0, None).items
+    return found[0] if found else None
+
+
+def test_a_node_without_a_report_for_node_ttl_expires(store, monkeypatch):
+    policy = lifetimes(monkeypatch)
+    clock = Clock(monkeypatch)
+    store.store_report(report("retention-n1.example", T0))
+    clock.now = T0 + 6 * DAY
+    collect(store, clock, policy)
+    assert _node(store, "retention-n1.example")["expired"] is None
+    clock.now = T0 + 7 * DAY + timedelta(minutes=1)
+    counts = collect(store, clock, policy)
+    assert counts["expired_nodes"] == 1
+    assert _node(store, "retention-n1.example")["expired"] == timestamps.stored(clock.now)
+
+
+def test_an_expired_node_that_reports_again_is_active_with_its_new_report(store, monkeypatch):
+    policy = lifetimes(monkeypatch)
+    clock = Clock(monkeypatch)
+    store.store_report(report("retention-n2.example", T0))
+    clock.now = T0 + 8 * DAY
+    collect(store, clock, policy)
+    back = report("retention-n2.example", T0 + 9 * DAY)
+    store.store_report(back)
+    node = _node(store, "retention-n2.example")
+    assert (node["expired"], node["latest_report_hash"]) == (None, back.hash)
+
+
+def test_expired_and_deactivated_nodes_are_purged_with_their_reports(store, monkeypatch):
+    policy = lifetimes(monkeypatch, EVENTS_REPORT_TTL="0", EVENTS_RESOURCE_EVENTS_TTL="0")
+    clock = Clock(monkeypatch)
+    stale, deactivated, live = (report(f"retention-{n}.example", T0)
+                                for n in ("p1", "p2", "p3"))
+    for each in (stale, deactivated, live):
+        store.store_report(each)
+    assert store.deactivate_node("retention-p2.example", timestamps.stored(T0 + DAY))
+    clock.now = T0 + 7 * DAY + timedelta(hours=1)         # p1 (and p3) expire now
+    store.store_report(report("retention-p3.example", clock.now))
+    collect(store, clock, policy)
+    clock.now = T0 + 15 * DAY + timedelta(hours=2)        # p2: deactivated 14d + ago
+    counts = collect(store, clock, policy)
+    assert counts["purged_nodes"] == 1
+    assert _node(store, "retention-p2.example") is None
+    assert report_hashes(store, certname_is("retention-p2.example")) == set()
+    assert event_reports(store, certname_is("retention-p2.example")) == []
+    clock.now = T0 + 21 * DAY + timedelta(hours=2)        # p1: expired 14d ago
+    assert collect(store, clock, policy)["purged_nodes"] == 1
+    assert _node(store, "retention-p1.example") is None
+    assert report_hashes(store) == report_hashes(store, certname_is("retention-p3.example"))
+    # p3 reported at day 7, so it expired at day 15: kept until day 29.
+    assert _node(store, "retention-p3.example")["expired"] == timestamps.stored(T0 + 15 * DAY + timedelta(hours=2))
+
+
+def test_a_purged_node_that_reports_again_starts_afresh(store, monkeypatch):
+    policy = lifetimes(monkeypatch)
+    clock = Clock(monkeypatch)
+    store.store_report(report("retention-q.example", T0))
+    clock.now = T0 + 8 * DAY
+    collect(store, clock, policy)
+    clock.now = T0 + 23 * DAY
+    collect(store, clock, policy)
+    assert _node(store, "retention-q.example") is None
+    back = report("retention-q.example", clock.now)
+    store.store_report(back)
+    node = _node(store, "retention-q.example")
+    assert (node["expired"], node["deactivated"], node["latest_report_hash"]) == \
+        (None, None, back.hash)
+
+
+def test_the_node_summary_never_names_a_deleted_report(store, monkeypatch):
+    policy = lifetimes(monkeypatch, EVENTS_NODE_TTL="0", EVENTS_NODE_PURGE_TTL="0")
+    clock = Clock(monkeypatch)
+    store.store_report(report("retention-s.example", T0))
+    clock.now = T0 + 16 * DAY
+    collect(store, clock, policy)
+    node = _node(store, "retention-s.example")
+    assert node["latest_report_hash"] is None and node["latest_report_status"] is None
+    assert report_hashes(store) == set()
+
+
+def test_node_counts_follow_events_that_leave_before_their_report(store, monkeypatch):
+    policy = lifetimes(monkeypatch, EVENTS_RESOURCE_EVENTS_TTL="2d", EVENTS_NODE_TTL="0",
+                       EVENTS_NODE_PURGE_TTL="0")
+    clock = Clock(monkeypatch)
+    stored = report("retention-t.example", T0, events=3)
+    store.store_report(stored)
+    assert _node(store, "retention-t.example")["successes"] == 3
+    clock.now = T0 + 4 * DAY
+    collect(store, clock, policy)
+    node = _node(store, "retention-t.example")
+    assert (node["latest_report_hash"], node["successes"]) == (stored.hash, 0)

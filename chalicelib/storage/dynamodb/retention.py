@@ -23,8 +23,8 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from ...orchestrator.activity import current_events
-from ... import retention
+from ... import retention, timestamps
+from ...puppetdb import nodes as node_summary
 from ...retention import Policy
 from . import counters
 from .client import attempts, is_retryable_write
@@ -43,7 +43,7 @@ class RetentionItems:
         "latest_moved"} (events and reports: 0, TTL deletes them)."""
         counts = dict.fromkeys(("events", "reports", "jobs", "commits", "expired_nodes",
                                 "purged_nodes", "latest_moved"), 0)
-        counts["latest_moved"] = self._repair_latest(retention.epoch(now))
+        counts["latest_moved"] = self._repair_latest(retention.epoch(now), policy.event_cutoff(now))
         counts.update(self._collect_nodes(now, policy))
         if policy.job_cutoff(now):
             counts["jobs"] = self._prune_jobs(policy.job_cutoff(now))
@@ -52,23 +52,88 @@ class RetentionItems:
         return counts
 
     def _collect_nodes(self, now: datetime, policy: Policy) -> dict[str, int]:
-        """Node expiry and purge (needs the node summary); none before it exists."""
-        return {}
+        """PuppetDB's expire-stale-nodes (node-ttl) and purge (node-purge-ttl), over
+        the CERTNAMES partition (one Query per pass, a node per item)."""
+        counts = {"expired_nodes": 0, "purged_nodes": 0}
+        stale_before, purge_before = policy.expire_before(now), policy.purge_before(now)
+        if not (stale_before or purge_before):
+            return counts
+        for item in list(self._query_all(self.table_name("pdb-reports"), "PK = :p",
+                                         {":p": {"S": "CERTNAMES"}})):
+            node = from_item(item)
+            certname = node["SK"]
+            gone_at = [t for t in (node.get("deactivated"), node.get("expired")) if t]
+            if purge_before and gone_at and min(gone_at) < purge_before:
+                counts["purged_nodes"] += self._purge_node(certname, purge_before)
+            elif stale_before and not gone_at and node.get("latest_key", "") < stale_before:
+                counts["expired_nodes"] += self.expire_node(
+                    certname, timestamps.stored(now), stale_before)
+        return counts
+
+    def _purge_node(self, certname: str, purge_before: str) -> int:
+        """Its reports (each commit item first, so readers stop seeing it whole),
+        then the node, unless a report reactivated it meanwhile."""
+        table = self.table_name("pdb-reports")
+        for item in list(self._query_all(table, "certname = :c", {":c": {"S": certname}},
+                                         index="pdb-reports-by-certname")):
+            if item["SK"]["S"] == "REPORT":
+                self._delete_report(item["PK"]["S"][2:])
+        try:
+            self.client.delete_item(
+                TableName=table, Key={"PK": {"S": "CERTNAMES"}, "SK": {"S": certname}},
+                ConditionExpression="deactivated < :p OR expired < :p",
+                ExpressionAttributeValues={":p": {"S": purge_before}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return 0
+        return 1
+
+    def _delete_report(self, report_hash: str) -> None:
+        reports, events = self.table_name("pdb-reports"), self.table_name("pdb-events")
+        self.client.delete_item(TableName=reports,
+                                Key={"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}})
+        for table in (events, reports):
+            keys = [{"PK": i["PK"], "SK": i["SK"]} for i in self._query_all(
+                table, "PK = :p", {":p": {"S": "R#" + report_hash}})]
+            self._batch_delete(table, keys)
+
+    def _batch_delete(self, table: str, keys: list[dict]) -> None:
+        for start in range(0, len(keys), 25):
+            pending = {table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
+            for _ in attempts():
+                pending = self.client.batch_write_item(RequestItems=pending).get(
+                    "UnprocessedItems")
+                if not pending:
+                    break
 
     # ------------------------------------------------------------ latest reports
-    def _repair_latest(self, now: int) -> int:
-        """Nodes whose latest report has expired get their newest unexpired report."""
+    def _repair_latest(self, now: int, event_cutoff: str | None) -> int:
+        """Nodes whose latest report has expired get their newest unexpired report
+        (or none); nodes whose latest report outlived some of its events (a shorter
+        resource-events-ttl) get their counts again."""
         table = self.table_name("pdb-reports")
-        nodes = list(self._query_all(table, "PK = :p", {":p": {"S": "CERTNAMES"}}))
-        latest = {n["latest_report"]["S"]: n for n in nodes if "latest_report" in n}
+        found = list(self._query_all(table, "PK = :p", {":p": {"S": "CERTNAMES"}}))
+        latest = {n["latest_report"]["S"]: from_item(n) for n in found if "latest_report" in n}
         alive = self._committed(latest, alive_at=now)
         moved = 0
         for report_hash, node in sorted(latest.items()):
             if report_hash in alive:
+                if event_cutoff and node.get("latest_key", "") < event_cutoff and any(
+                        node.get(n) for n in node_summary.COUNT_FIELDS):
+                    self._set_latest(node["SK"], report_hash,
+                                     self._report_record(report_hash), now)
                 continue
-            newest = self._newest_alive_report(node["SK"]["S"], now)
-            moved += self._move_latest(node["SK"]["S"], report_hash, newest)
+            newest = self._newest_alive_report(node["SK"], now)
+            moved += self._set_latest(node["SK"], report_hash, newest, now)
         return moved
+
+    def _report_record(self, report_hash: str) -> dict | None:
+        response = self.client.get_item(TableName=self.table_name("pdb-reports"),
+                                        ConsistentRead=True,
+                                        Key={"PK": {"S": "R#" + report_hash},
+                                             "SK": {"S": "REPORT"}})
+        return from_item(response["Item"]) if "Item" in response else None
 
     def _newest_alive_report(self, certname: str, now: int) -> dict | None:
         """The node's report with the greatest latest key (then smallest hash) that
@@ -85,19 +150,40 @@ class RetentionItems:
                 best = (key, record)
         return None if best is None else best[1]
 
-    def _move_latest(self, certname: str, gone: str, newest: dict | None) -> int:
-        key = {"PK": {"S": "CERTNAMES"}, "SK": {"S": certname}}
-        if newest is None:
-            update = {"UpdateExpression": "REMOVE latest_report, latest_key",
-                      "ExpressionAttributeValues": {":gone": {"S": gone}}}
-        else:
-            update = {"UpdateExpression": "SET latest_report = :h, latest_key = :k",
-                      "ExpressionAttributeValues": {":gone": {"S": gone},
-                                                    ":h": {"S": newest["hash"]},
-                                                    ":k": {"S": newest["latest_key"]}}}
+    def _set_latest(self, certname: str, gone: str, newest: dict | None, now: int) -> int:
+        """The node's summary from `newest` (its unexpired events counted), or none
+        left but its state and latest key (PuppetDB nulls latest_report_id and keeps
+        latest_report_timestamp); conditional on the latest not having moved since."""
+        fields = {n: None for n in node_summary.LATEST_FIELDS}
+        if newest is not None:
+            fields["latest_report_hash"] = newest["hash"]
+            fields.update({n: newest.get(source)
+                           for n, source in node_summary.FROM_REPORT.items()})
+            statuses: dict[str, int] = {}
+            for item in self._query_all(self.table_name("pdb-events"), "PK = :p",
+                                        {":p": {"S": "R#" + newest["hash"]}}):
+                event = from_item(item)
+                if _alive(event, now):
+                    statuses[event["status"]] = statuses.get(event["status"], 0) + 1
+            fields.update({n: 0 for n in node_summary.COUNT_FIELDS})
+            fields.update(node_summary.counts_by_status(statuses))
+            fields["latest_key"] = newest["latest_key"]
+        attributes = {("latest_report" if n == "latest_report_hash" else n): v
+                      for n, v in fields.items()}
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        values = {f":a{i}": to_value(v) for i, v in enumerate(attributes.values())
+                  if v is not None}
+        sets = [f"#a{i} = :a{i}" for i, v in enumerate(attributes.values()) if v is not None]
+        removes = [f"#a{i}" for i, v in enumerate(attributes.values()) if v is None]
+        update = ("SET " + ", ".join(sets) if sets else "") + \
+                 (" REMOVE " + ", ".join(removes) if removes else "")
         try:    # unless a report stored meanwhile moved it
-            self.client.update_item(TableName=self.table_name("pdb-reports"), Key=key,
-                                    ConditionExpression="latest_report = :gone", **update)
+            self.client.update_item(
+                TableName=self.table_name("pdb-reports"),
+                Key={"PK": {"S": "CERTNAMES"}, "SK": {"S": certname}},
+                UpdateExpression=update.strip(), ExpressionAttributeNames=names,
+                ConditionExpression="latest_report = :gone",
+                ExpressionAttributeValues={**values, ":gone": {"S": gone}})
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
@@ -132,13 +218,7 @@ class RetentionItems:
         keys = [{"PK": i["PK"], "SK": i["SK"]} for i in items if i["SK"]["S"] != "FINAL"]
         # The job item last: while it exists the job is listed whole.
         keys.sort(key=lambda k: k["SK"]["S"] == "JOB")
-        for start in range(0, len(keys), 25):
-            pending = {table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
-            for _ in attempts():
-                pending = self.client.batch_write_item(RequestItems=pending).get(
-                    "UnprocessedItems")
-                if not pending:
-                    break
+        self._batch_delete(table, keys)
 
     # ------------------------------------------------------------ activity
     def _delete_commits(self, cutoff: str) -> int:

@@ -19,8 +19,10 @@ import json
 import time
 from datetime import datetime
 
+from ... import timestamps
 from ...orchestrator.activity import current_events
 from ...orchestrator.model import JobNode
+from ...puppetdb import nodes
 from ...retention import Policy
 
 SCHEMA = """
@@ -41,6 +43,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_timestamp);
 
 EVENT_BATCH = 500        # rows of pdb_events per transaction (8 indexes each)
 REPORT_BATCH = 20        # reports (with all their events) per transaction
+NODE_BATCH = 25          # nodes expired, or purged with their reports (PuppetDB's
+                         # node-purge-gc-batch-limit), per transaction
 JOB_BATCH = 20
 COMMIT_BATCH = 200
 VACUUM_PAGES = 2000      # pages handed back per incremental_vacuum step
@@ -53,6 +57,8 @@ class RetentionTables:
                         pause: float = 0.0) -> dict[str, int]:
         """One collection pass at clock reading `now`; returns what was deleted:
         {"events", "reports", "jobs", "commits", "expired_nodes", "purged_nodes"}.
+        Nodes expire and purge after reports are collected, so a node whose last
+        report just went is judged on what is left.
         `pause`: seconds to sleep between batches, so waiting writers get the lock."""
         counts = dict.fromkeys(("events", "reports", "jobs", "commits",
                                 "expired_nodes", "purged_nodes"), 0)
@@ -72,8 +78,39 @@ class RetentionTables:
         return counts
 
     def _collect_nodes(self, now: datetime, policy: Policy, pause: float) -> dict[str, int]:
-        """Node expiry and purge (needs the node summary); none before it exists."""
-        return {}
+        """PuppetDB's expire-stale-nodes (node-ttl) and purge-deactivated-and-expired-
+        nodes! (node-purge-ttl): a node whose latest report is older than node-ttl
+        (or that has none) is marked expired now; a node deactivated or expired
+        before now - node-purge-ttl is deleted with its reports."""
+        counts = {}
+        stale_before = policy.expire_before(now)
+        if stale_before:
+            expired = timestamps.stored(now)
+            counts["expired_nodes"] = self._in_batches(
+                lambda db, cutoff: db.conn.execute(
+                    "UPDATE pdb_certnames SET expired = ? WHERE certname IN (SELECT certname "
+                    "FROM pdb_certnames WHERE deactivated IS NULL AND expired IS NULL "
+                    "AND (latest_key IS NULL OR latest_key < ?) LIMIT ?)",
+                    (expired, cutoff, NODE_BATCH)).rowcount, stale_before, pause)
+        if policy.purge_before(now):
+            counts["purged_nodes"] = self._in_batches(self._purge_nodes,
+                                                      policy.purge_before(now), pause)
+        return counts
+
+    def _purge_nodes(self, db, cutoff: str) -> int:
+        certnames = [c for (c,) in db.conn.execute(
+            "SELECT certname FROM pdb_certnames WHERE deactivated < ? OR expired < ? LIMIT ?",
+            (cutoff, cutoff, NODE_BATCH))]
+        if not certnames:
+            return 0
+        wanted = json.dumps(certnames)
+        hashes = [h for (h,) in db.conn.execute(
+            "SELECT hash FROM pdb_reports WHERE certname IN (SELECT value FROM json_each(?))",
+            (wanted,))]
+        self._delete_report_rows(db, hashes)
+        db.conn.execute("DELETE FROM pdb_certnames WHERE certname IN "
+                        "(SELECT value FROM json_each(?))", (wanted,))
+        return len(certnames)
 
     def _in_batches(self, step, cutoff: str, pause: float) -> int:
         total = 0
@@ -88,9 +125,21 @@ class RetentionTables:
 
     # ------------------------------------------------------------ PuppetDB
     def _delete_events(self, db, cutoff: str) -> int:
-        return db.conn.execute(
-            "DELETE FROM pdb_events WHERE rowid IN (SELECT rowid FROM pdb_events "
-            "WHERE timestamp < ? LIMIT ?)", (cutoff, EVENT_BATCH)).rowcount
+        """A batch of events past their lifetime; the node summaries counting them
+        (a latest report can outlive its events) are counted again."""
+        rows = db.conn.execute("DELETE FROM pdb_events WHERE rowid IN (SELECT rowid FROM "
+                               "pdb_events WHERE timestamp < ? LIMIT ?) RETURNING report",
+                               (cutoff, EVENT_BATCH)).fetchall()
+        self._recount(db, sorted({r for (r,) in rows}))
+        return len(rows)
+
+    def _recount(self, db, report_hashes: list[str]) -> None:
+        counts = ", ".join(
+            f"{name} = (SELECT count(*) FROM pdb_events AS e "
+            f"WHERE e.report = pdb_certnames.latest_report AND e.status = '{status}')"
+            for status, name in nodes.STATUS_COUNTS.items())
+        db.conn.execute(f"UPDATE pdb_certnames SET {counts} WHERE latest_report IN "
+                        "(SELECT value FROM json_each(?))", (json.dumps(report_hashes),))
 
     def _delete_reports(self, db, cutoff: str) -> int:
         rows = db.conn.execute(
@@ -123,10 +172,20 @@ class RetentionTables:
                 "SELECT hash, latest_key FROM pdb_reports WHERE certname = ? "
                 "ORDER BY latest_key DESC, hash ASC LIMIT 1", (certname,)).fetchone()
             if newest:
-                db.conn.execute("UPDATE pdb_certnames SET latest_report = ?, latest_key = ? "
-                                "WHERE certname = ?", (*newest, certname))
+                db.conn.execute(
+                    f"UPDATE pdb_certnames SET latest_report = ?, latest_key = ?, "
+                    f"({', '.join(nodes.FROM_REPORT)}) = (SELECT "
+                    f"{', '.join(nodes.FROM_REPORT.values())} FROM pdb_reports WHERE hash = ?) "
+                    "WHERE certname = ?", (newest[0], newest[1], newest[0], certname))
+                self._recount(db, [newest[0]])
             else:
-                db.conn.execute("DELETE FROM pdb_certnames WHERE certname = ?", (certname,))
+                # No report left: the node keeps its state and the key of the report it
+                # had (PuppetDB nulls latest_report_id, keeps latest_report_timestamp).
+                cleared = [n for n in nodes.LATEST_FIELDS if n != "latest_report_hash"]
+                db.conn.execute(
+                    f"UPDATE pdb_certnames SET latest_report = NULL, "
+                    f"{', '.join(n + ' = NULL' for n in cleared)} WHERE certname = ?",
+                    (certname,))
 
     # ------------------------------------------------------------ orchestrator
     def _delete_jobs(self, db, cutoff: str) -> int:
