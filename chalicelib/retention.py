@@ -153,3 +153,27 @@ def without_expired_events(report, now: datetime, policy: Policy):
         return report
     return replace(report, events=tuple(e for e in report.events
                                         if str(e.get("timestamp") or "") > cutoff))
+
+
+def collect(store, config, now: datetime | None = None, **options) -> dict[str, int]:
+    """One collection pass of `store` under `config`'s lifetimes at `now` (default:
+    the clock): the SQLite collector, or DynamoDB's scheduled pass (TTL does the rest).
+    Returns what it deleted or changed, by kind."""
+    return store.collect_garbage(now or timestamps.now(), Policy.from_settings(config), **options)
+
+
+def collect_garbage(event) -> dict[str, int]:
+    """The scheduled function (app.py, every GC_RATE_MINUTES): one pass over the
+    configured store, logged. On DynamoDB it does what TTL cannot (node expiry and
+    purge, latest reports and summaries, jobs, commits and their counts)."""
+    import logging
+
+    from .config import settings
+    from .storage import get_storage
+    counts = collect(get_storage(), settings())
+    logging.getLogger("puppet_events.gc").info("gc pass", extra={"fields": {"gc": counts}})
+    return counts
+
+
+# How often the deployed scheduled function runs: PuppetDB's gc-interval default.
+GC_RATE_MINUTES = 60
