@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from chalicelib import retention, timestamps
 from chalicelib.config import settings
-from chalicelib.puppetdb import reports
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb.ingest import reports
+from chalicelib.puppetdb.catalogue import full_order
 from chalicelib.query.ast import EVERYTHING, Compare
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)

@@ -70,7 +70,7 @@ class PuppetdbEventStore(Protocol):
 
         The latest report of a node is the one with the greatest `latest_key`; on
         equal keys, the smaller hash: the v4 reports default order's tiebreak
-        (v4fields.REPORTS, hash ascending), so `latest_report?` names the report
+        (catalogue.REPORTS, hash ascending), so `latest_report?` names the report
         that order lists first, whatever the arrival order. A report whose key is
         later than the node's `deactivated` or `expired` time clears both
         (puppetdb.nodes.reactivates); its environment is recorded."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 from chalicelib.puppetdb.nodes import NODE_FIELDS
 from chalicelib.query.ast import EVERYTHING, Compare, In, IsNull, Match, Not, all_of
 

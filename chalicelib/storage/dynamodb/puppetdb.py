@@ -18,7 +18,8 @@ from ... import retention, timestamps
 from ...config import settings
 from ...paging import Page
 from ...puppetdb import nodes
-from ...puppetdb.model import EVENT_FIELDS, REPORT_FIELDS, Report, canonical_json
+from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_FIELDS
+from ...puppetdb.model import Report, canonical_json
 from ...query import evaluate
 from ...query.ast import And, Compare, In, Node, Not, Or, all_of, conjuncts, fields
 from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split

@@ -5,7 +5,8 @@ from typing import Sequence
 
 from ...paging import Page
 from ...puppetdb import nodes
-from ...puppetdb.model import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS, Report
+from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS
+from ...puppetdb.model import Report
 from ...query import sql
 from ...query.ast import And, Match, Node, Not, Or
 from .connection import bounded_read
