@@ -98,7 +98,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
     parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
-    parser.add_argument("--only", choices=("sqlite", "dynamodb", "package"), action="append",
+    parser.add_argument("--only", choices=("sqlite", "dynamodb", "package", "retention"),
+                        action="append",
                         help="re-measure only these parts, updating the stored results of this size")
     args = parser.parse_args()
     size = "quick" if args.quick else "full"
@@ -116,6 +117,12 @@ def main() -> int:
     if "dynamodb" in parts:
         dynamodb_figures(results, s)
         save(results)
+    if "retention" in parts:
+        step("retention: collection under load, a day at steady state")
+        from . import retention
+        retention.run(size)        # its own results: bench/results/retention-<size>.md
+        if parts == {"retention"}:
+            return 0
     if "package" in parts:
         step("cold import and Lambda zip")
         results["cold import of app (median of 5)"] = cold_import_ms()

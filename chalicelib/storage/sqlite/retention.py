@@ -41,13 +41,13 @@ CREATE INDEX IF NOT EXISTS pdb_reports_by_latest_key ON pdb_reports (latest_key)
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_timestamp);
 """
 
-EVENT_BATCH = 500        # rows of pdb_events per transaction (8 indexes each)
+EVENT_BATCH = 200        # rows of pdb_events per transaction (8 indexes each)
 REPORT_BATCH = 20        # reports (with all their events) per transaction
 NODE_BATCH = 25          # nodes expired, or purged with their reports (PuppetDB's
                          # node-purge-gc-batch-limit), per transaction
 JOB_BATCH = 20
 COMMIT_BATCH = 200
-VACUUM_PAGES = 2000      # pages handed back per incremental_vacuum step
+VACUUM_PAGES = 200       # pages handed back per incremental_vacuum step (about a batch)
 
 
 class RetentionTables:
@@ -113,15 +113,24 @@ class RetentionTables:
         return len(certnames)
 
     def _in_batches(self, step, cutoff: str, pause: float) -> int:
+        """`step(db, cutoff)` in its own write transaction until it deletes nothing.
+        With `pause`, the collector then waits as long as the batch held the lock (and
+        at least `pause`): at most half the lock's time, so writers queued behind it
+        (SQLite's busy handler polls) get in between two batches."""
         total = 0
         while True:
+            started = time.monotonic()
             with self.write() as db:
                 done = step(db, cutoff)
             total += done
             if not done:
                 return total
             if pause:
-                time.sleep(pause)
+                # The batch's pages go to the file now, off the write lock (PASSIVE never
+                # blocks a writer), instead of in the commit of the request that crosses
+                # the WAL's auto-checkpoint mark.
+                self.db().conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                time.sleep(max(pause, time.monotonic() - started))
 
     # ------------------------------------------------------------ PuppetDB
     def _delete_events(self, db, cutoff: str) -> int:
@@ -142,9 +151,18 @@ class RetentionTables:
                         "(SELECT value FROM json_each(?))", (json.dumps(report_hashes),))
 
     def _delete_reports(self, db, cutoff: str) -> int:
-        rows = db.conn.execute(
-            "SELECT hash, certname FROM pdb_reports WHERE latest_key < ? "
-            "ORDER BY latest_key LIMIT ?", (cutoff, REPORT_BATCH)).fetchall()
+        """Whole reports, oldest first, up to about EVENT_BATCH events a transaction
+        (at least one report, however large)."""
+        rows, events = [], 0
+        for report_hash, certname in db.conn.execute(
+                "SELECT hash, certname FROM pdb_reports WHERE latest_key < ? "
+                "ORDER BY latest_key LIMIT ?", (cutoff, REPORT_BATCH)):
+            (count,) = db.conn.execute("SELECT count(*) FROM pdb_events WHERE report = ?",
+                                       (report_hash,)).fetchone()
+            if rows and events + count > EVENT_BATCH:
+                break
+            rows.append((report_hash, certname))
+            events += count
         if not rows:
             return 0
         self._delete_report_rows(db, [h for h, _ in rows])
