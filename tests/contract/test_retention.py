@@ -355,3 +355,18 @@ def test_node_counts_follow_events_that_leave_before_their_report(store, monkeyp
     collect(store, clock, policy)
     node = _node(store, "retention-t.example")
     assert (node["latest_report_hash"], node["successes"]) == (stored.hash, 0)
+
+
+def test_the_all_services_cursor_keeps_positions_too(store, monkeypatch):
+    policy = lifetimes(monkeypatch, EVENTS_ACTIVITY_TTL="10d")
+    clock = Clock(monkeypatch)
+    for day in range(4):
+        clock.now = T0 + day * DAY
+        store.add_commit(commit(service=("rbac", "classifier")[day % 2],
+                                timestamp=timestamps.stored(clock.now), message=f"day {day}"))
+    clock.now = T0 + 11 * DAY + timedelta(hours=1)            # days 0 and 1 go
+    assert collect(store, clock, policy)["commits"] == 2
+    everything = store.list_commits(None, EVERYTHING, "asc", 10, 0)
+    assert everything.total == 4 and messages(everything) == ["day 2", "day 3"]
+    assert messages(store.list_commits(None, EVERYTHING, "asc", 1, 3)) == ["day 3"]
+    assert messages(store.list_commits(None, EVERYTHING, "asc", 10, 4)) == []

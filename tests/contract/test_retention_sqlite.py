@@ -64,3 +64,22 @@ def test_an_older_file_reuses_freed_pages_at_steady_state(tmp_path, monkeypatch)
         pages.append(store.db().conn.execute("PRAGMA page_count").fetchone()[0])
     assert store.db().conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
     assert len(set(pages[-5:])) == 1, pages        # it stopped growing
+
+
+def test_a_purged_node_s_reports_go_in_bounded_batches(tmp_path, monkeypatch):
+    """A node purged with many reports is deleted over several transactions, none
+    with more than about a batch of events."""
+    policy = lifetimes(monkeypatch, EVENTS_REPORT_TTL="0", EVENTS_RESOURCE_EVENTS_TTL="0")
+    clock = Clock(monkeypatch)
+    store = SqliteStorage(str(tmp_path / "events.db"))
+    for n in range(12):
+        store.store_report(report("retention-big.example", T0 + n * 60 * DAY / 1440, events=50))
+    store.deactivate_node("retention-big.example", "2026-11-02T00:00:00.000000Z")
+    taken = []
+    original = collector.RetentionTables._take_reports
+    monkeypatch.setattr(collector.RetentionTables, "_take_reports",
+                        lambda self, db, query, params: taken.append(
+                            original(self, db, query, params)) or taken[-1])
+    clock.now = T0 + 20 * DAY
+    assert store.collect_garbage(clock.now, policy)["purged_nodes"] == 1
+    assert [t for t in taken if t] == [collector.EVENT_BATCH // 50] * 3     # 12 reports

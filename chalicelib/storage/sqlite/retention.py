@@ -98,19 +98,17 @@ class RetentionTables:
         return counts
 
     def _purge_nodes(self, db, cutoff: str) -> int:
-        certnames = [c for (c,) in db.conn.execute(
-            "SELECT certname FROM pdb_certnames WHERE deactivated < ? OR expired < ? LIMIT ?",
-            (cutoff, cutoff, NODE_BATCH))]
-        if not certnames:
-            return 0
-        wanted = json.dumps(certnames)
-        hashes = [h for (h,) in db.conn.execute(
-            "SELECT hash FROM pdb_reports WHERE certname IN (SELECT value FROM json_each(?))",
-            (wanted,))]
-        self._delete_report_rows(db, hashes)
-        db.conn.execute("DELETE FROM pdb_certnames WHERE certname IN "
-                        "(SELECT value FROM json_each(?))", (wanted,))
-        return len(certnames)
+        """One batch: reports of purgeable nodes (bounded as _delete_reports), or, once
+        they have none left, up to NODE_BATCH of the nodes themselves. A report that
+        reactivates a node between two batches keeps it and what is left of it.
+        Returns the nodes deleted (-1 for a batch of reports only: more to do)."""
+        purgeable = ("SELECT certname FROM pdb_certnames WHERE deactivated < ?1 "
+                     "OR expired < ?1")
+        if self._take_reports(db, f"SELECT hash, certname FROM pdb_reports WHERE certname IN "
+                                  f"({purgeable}) LIMIT ?2", (cutoff, REPORT_BATCH)):
+            return -1
+        return db.conn.execute(f"DELETE FROM pdb_certnames WHERE certname IN ({purgeable} "
+                               "LIMIT ?2)", (cutoff, NODE_BATCH)).rowcount
 
     def _in_batches(self, step, cutoff: str, pause: float) -> int:
         """`step(db, cutoff)` in its own write transaction until it deletes nothing.
@@ -122,7 +120,7 @@ class RetentionTables:
             started = time.monotonic()
             with self.write() as db:
                 done = step(db, cutoff)
-            total += done
+            total += max(done, 0)       # -1: a batch that deleted something uncounted
             if not done:
                 return total
             if pause:
@@ -151,12 +149,17 @@ class RetentionTables:
                         "(SELECT value FROM json_each(?))", (json.dumps(report_hashes),))
 
     def _delete_reports(self, db, cutoff: str) -> int:
-        """Whole reports, oldest first, up to about EVENT_BATCH events a transaction
-        (at least one report, however large)."""
+        """Reports past report-ttl, oldest first, with their events and details."""
+        return self._take_reports(db, "SELECT hash, certname FROM pdb_reports WHERE "
+                                      "latest_key < ? ORDER BY latest_key LIMIT ?",
+                                  (cutoff, REPORT_BATCH))
+
+    def _take_reports(self, db, query: str, params: tuple) -> int:
+        """Delete the reports `query` lists (hash, certname), whole, up to about
+        EVENT_BATCH events (at least one report, however large); the nodes whose
+        latest report went get their newest surviving one. Returns how many."""
         rows, events = [], 0
-        for report_hash, certname in db.conn.execute(
-                "SELECT hash, certname FROM pdb_reports WHERE latest_key < ? "
-                "ORDER BY latest_key LIMIT ?", (cutoff, REPORT_BATCH)):
+        for report_hash, certname in db.conn.execute(query, params).fetchall():
             (count,) = db.conn.execute("SELECT count(*) FROM pdb_events WHERE report = ?",
                                        (report_hash,)).fetchone()
             if rows and events + count > EVENT_BATCH:
