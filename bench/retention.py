@@ -219,7 +219,8 @@ def run(size: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         results = {"size": size, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                    "machine": f"{platform.machine()} {os.cpu_count()} cores (shared), Python "
-                              f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}"}
+                              f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+                              f"load average at start {os.getloadavg()[0]:.1f}"}
         print("retention: collection under load", file=sys.stderr)
         results["collection under load"] = collection_under_load(Path(tmp), s)
         print("retention: a day at steady state", file=sys.stderr)
