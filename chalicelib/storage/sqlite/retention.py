@@ -141,9 +141,12 @@ class RetentionTables:
         return len(rows)
 
     def _recount(self, db, report_hashes: list[str]) -> None:
+        # `+e.status`: counted through the primary key (report, seq), a report's few
+        # rows; on `status` alone SQLite would pick pdb_events_by_status and walk every
+        # event of that status (measured: 36 MB read per batch at 1M events).
         counts = ", ".join(
             f"{name} = (SELECT count(*) FROM pdb_events AS e "
-            f"WHERE e.report = pdb_certnames.latest_report AND e.status = '{status}')"
+            f"WHERE e.report = pdb_certnames.latest_report AND +e.status = '{status}')"
             for status, name in nodes.STATUS_COUNTS.items())
         db.conn.execute(f"UPDATE pdb_certnames SET {counts} WHERE latest_report IN "
                         "(SELECT value FROM json_each(?))", (json.dumps(report_hashes),))
