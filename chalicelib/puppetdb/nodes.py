@@ -21,7 +21,7 @@ from .model import Report
 
 # The summary as the port returns it: PuppetDB 7's node field names where it has
 # them (stored timestamp form), then the latest report's producer time and its
-# event counts by status (v4fields.COUNT_COLUMNS' names).
+# event counts by status (catalogue.COUNT_COLUMNS' names).
 NODE_FIELDS = ("certname", "deactivated", "expired", "latest_report_hash",
                "latest_report_status", "latest_report_noop", "latest_report_noop_pending",
                "latest_report_corrective_change", "latest_report_job_id",
