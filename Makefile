@@ -32,11 +32,13 @@ $(TOOLS_STAMP): requirements-tools.txt
 # loading the demo data set first if the store is empty, and creating a local admin
 # token in data/admin-token (mode 0600) unless a valid one is there. A busy port is
 # one line naming it (`make run PORT=8080`); HOST=0.0.0.0 opens it to the network.
+# Beside the server, the retention collector runs every EVENTS_GC_INTERVAL minutes
+# (first pass after one interval) and stops when the server does.
 run: install
 	@$(BIN)/python -m chalicelib.cli check-port --host $(HOST) --port $(PORT)
 	$(BIN)/python -m chalicelib.cli demo --if-empty
 	$(BIN)/python -m chalicelib.cli token ensure-admin
-	$(BIN)/chalice local --stage local --host $(HOST) --port $(PORT) --no-autoreload
+	$(BIN)/python -m chalicelib.cli gc --every & $(BIN)/chalice local --stage local --host $(HOST) --port $(PORT) --no-autoreload
 
 demo: install
 	$(BIN)/python -m chalicelib.cli demo

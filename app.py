@@ -1,7 +1,7 @@
 """Puppet events service: wiring only (routes live in chalicelib/<api>/routes.py)."""
-from chalice import Chalice
+from chalice import Chalice, Rate
 
-from chalicelib import limits, logs, routing
+from chalicelib import limits, logs, retention, routing
 from chalicelib.activity.routes import blueprint as activity
 from chalicelib.auth.middleware import authenticate
 from chalicelib.errors import render_errors
@@ -34,3 +34,7 @@ app.register_blueprint(activity, url_prefix="/activity-api")
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.
 routing.answer_unrouted(app)
+# Retention: node expiry and purge, summaries, jobs and commits (TTL does the rest).
+# Bound to this name: the packaged function's handler is `app.collect_garbage`.
+collect_garbage = app.schedule(Rate(retention.GC_RATE_MINUTES, unit=Rate.MINUTES),
+                               name="collect_garbage")(retention.collect_garbage)

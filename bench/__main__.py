@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke, under a minute)")
     parser.add_argument("--no-http", action="store_true", help="skip the chalice local figures")
     parser.add_argument("--only", choices=("sqlite", "dynamodb", "fleet", "fleet-dynamodb",
-                                           "fleet-sqlite", "package"), action="append",
+                                           "fleet-sqlite", "package", "retention"), action="append",
                         help="re-measure only these parts, updating the stored results of this size")
     args = parser.parse_args()
     size = "quick" if args.quick else "full"
@@ -126,6 +126,12 @@ def main() -> int:
     if backends:
         fleet_figures(results, s["fleet"], s["repeat"], backends)
         save(results)
+    if "retention" in parts:
+        step("retention: collection under load, a day at steady state")
+        from . import retention
+        retention.run(size)        # its own results: bench/results/retention-<size>.md
+        if parts == {"retention"}:
+            return 0
     if "package" in parts:
         step("cold import and Lambda zip")
         results["cold import of app (median of 5)"] = cold_import_ms()

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
+
+from .retention import parse_duration
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,15 @@ class Settings:
     # Client certificate CN -> the scopes it has on every route a token's scope would
     # open (EVENTS_CERT_SCOPES, auth/certs.py; docs/security.md "Client certificates").
     cert_scopes: tuple[tuple[str, frozenset[str]], ...] = ()
+    # Retention (retention.py, README "Retention"): PuppetDB's and PE's lifetimes;
+    # timedelta(0) keeps forever.
+    report_ttl: timedelta = timedelta(days=14)              # PuppetDB report-ttl
+    resource_events_ttl: timedelta = timedelta(days=14)     # resource-events-ttl
+    node_ttl: timedelta = timedelta(days=7)                 # node-ttl
+    node_purge_ttl: timedelta = timedelta(days=14)          # node-purge-ttl
+    job_prune_days_threshold: int = 30                      # PE orchestrator, days (0 = keep)
+    activity_ttl: timedelta = timedelta(0)                  # PE keeps commits: forever
+    gc_interval_minutes: float = 60                         # PuppetDB gc-interval (0 = off)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -86,7 +98,32 @@ class Settings:
             log_queries=_switch(env.get("EVENTS_LOG_QUERIES"), default=False),
             record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
             cert_scopes=cert_scopes(env.get("EVENTS_CERT_SCOPES")),
+            **_retention(env),
         )
+
+
+def _retention(env) -> dict:
+    """The retention settings; resource-events-ttl defaults to report-ttl and may
+    not be longer (PuppetDB config.clj require-enclosing-report-ttl)."""
+    report_ttl = parse_duration(env.get("EVENTS_REPORT_TTL") or "14d", "EVENTS_REPORT_TTL")
+    raw_events = env.get("EVENTS_RESOURCE_EVENTS_TTL")
+    events_ttl = (parse_duration(raw_events, "EVENTS_RESOURCE_EVENTS_TTL") if raw_events
+                  else report_ttl)
+    if report_ttl and (not events_ttl or events_ttl > report_ttl):
+        raise ValueError("EVENTS_RESOURCE_EVENTS_TTL must not be longer than EVENTS_REPORT_TTL")
+    days = int(env.get("EVENTS_JOB_PRUNE_DAYS_THRESHOLD") or "30")
+    if days and days < 2:
+        raise ValueError("EVENTS_JOB_PRUNE_DAYS_THRESHOLD: at least 2 days, as PE (0 keeps forever)")
+    return {
+        "report_ttl": report_ttl,
+        "resource_events_ttl": events_ttl,
+        "node_ttl": parse_duration(env.get("EVENTS_NODE_TTL") or "7d", "EVENTS_NODE_TTL"),
+        "node_purge_ttl": parse_duration(env.get("EVENTS_NODE_PURGE_TTL") or "14d",
+                                         "EVENTS_NODE_PURGE_TTL"),
+        "job_prune_days_threshold": days,
+        "activity_ttl": parse_duration(env.get("EVENTS_ACTIVITY_TTL") or "0", "EVENTS_ACTIVITY_TTL"),
+        "gc_interval_minutes": float(env.get("EVENTS_GC_INTERVAL") or "60"),
+    }
 
 
 def _switch(raw: str | None, default: bool) -> bool:

@@ -12,6 +12,7 @@ from chalicelib.storage.dynamodb.tables import TABLES
 ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",           # retention: the scheduled pass (chalicelib/retention.py)
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",

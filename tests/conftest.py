@@ -11,6 +11,11 @@ for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "t
                      "AWS_DEFAULT_REGION": "us-east-1"}.items():
     os.environ[_key] = _value
 os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+# Fixture reports carry fixed dates that age past PuppetDB's 14-day lifetimes: tests
+# keep everything unless they set a lifetime (tests/contract/test_retention.py does).
+for _key in ("EVENTS_REPORT_TTL", "EVENTS_RESOURCE_EVENTS_TTL", "EVENTS_NODE_TTL",
+             "EVENTS_NODE_PURGE_TTL", "EVENTS_JOB_PRUNE_DAYS_THRESHOLD"):
+    os.environ.setdefault(_key, "0")
 os.environ.pop("AWS_PROFILE", None)
 
 import boto3  # noqa: E402
@@ -30,7 +35,8 @@ ADAPTERS = ("sqlite", "dynamodb")
 DYNAMODB_ACTIONS: set[str] = set()
 _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                      "ConditionCheck": "ConditionCheckItem"}
-_SETUP_OPERATIONS = {"create_table", "list_tables", "describe_table", "delete_table"}
+_SETUP_OPERATIONS = {"create_table", "list_tables", "describe_table", "delete_table",
+                     "describe_time_to_live", "update_time_to_live"}
 
 
 def _record(operation: str, kwargs: dict) -> None:

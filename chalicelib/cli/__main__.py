@@ -1,4 +1,4 @@
-"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,backfill-latest,token,check-port} —
+"""python -m chalicelib.cli {demo,create-tables,import-reports,backfill-activity,backfill-latest,gc,token,check-port} —
 works on the configured store (EVENTS_STORAGE, EVENTS_SQLITE_PATH, EVENTS_TABLE_PREFIX,
 AWS_ENDPOINT_URL_DYNAMODB)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import settings
 from ..storage import build
-from . import demo, import_reports, serve, tokens
+from . import demo, gc, import_reports, serve, tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("backfill-latest",
                         help="DynamoDB: copy each node's latest-report events into pdb-latest "
                              "for reports stored before it existed (idempotent; docs/dynamodb.md)")
+    collector = commands.add_parser(
+        "gc", help="delete what the retention settings say has expired (README, Retention)")
+    collector.add_argument("--every", type=float, nargs="?", const=-1.0, metavar="MINUTES",
+                           help="repeat every MINUTES (default EVENTS_GC_INTERVAL) until the "
+                                "parent process ends, as `make run` does")
     tokens.add_parser(commands)
     port = commands.add_parser("check-port", help="exit 1 with one line when HOST:PORT is busy")
     port.add_argument("--host", default="127.0.0.1")
@@ -63,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"backfill-latest: the latest events of {store.backfill_latest()} node(s) copied in {where}")
         return 0
+    if arguments.command == "gc":
+        every = arguments.every
+        if every is not None and every < 0:
+            every = config.gc_interval_minutes
+        return gc.run(store, config, where, every)
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)
     return demo.run(store, where, if_empty=arguments.if_empty, add=arguments.add)

@@ -12,7 +12,7 @@ import uuid
 
 from chalice import Blueprint, Response
 
-from .. import answer_budget, http, timestamps
+from .. import answer_budget, http, retention, timestamps
 from ..auth import certs
 from ..auth import middleware as auth
 from ..config import settings
@@ -53,6 +53,9 @@ def _certificate_may_send(certname: object) -> None:
 
 
 def _store(report) -> Response:
+    # Events older than resource-events-ttl are not stored; the report is (PuppetDB).
+    report = retention.without_expired_events(report, timestamps.now(),
+                                              retention.Policy.from_settings(settings()))
     get_storage().store_report(report)      # a duplicate is stored once; still 200
     return http.json_response({"uuid": str(uuid.uuid4())})
 

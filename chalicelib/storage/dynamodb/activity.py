@@ -249,7 +249,13 @@ class CommitItems:
             return None
         filter_node, residual = split(where, ATTRIBUTES, ARRAY_FIELDS)
         query_plan = Plan((ALL_SERVICES,), filter_node, residual)
-        records = runner.page(query_plan, offset, limit, **options)
+        skip, take = offset, limit
+        if where == EVERYTHING and not options["descending"]:
+            # Deleted commits (retention) keep their positions, the first ones: as
+            # SQLite (storage/sqlite/activity.py list_commits).
+            deleted = counter.get("deleted", 0)
+            skip, take = max(0, offset - deleted), max(0, limit - max(0, deleted - offset))
+        records = runner.page(query_plan, skip, take, **options)
         # The total is read after the page, so it counts every commit the page shows.
         total = self._activity_counter("ALL") if where == EVERYTHING \
             else runner.count(query_plan, **options)

@@ -26,6 +26,8 @@ between a writer's (1) and (2) a reader may see the copies of both.
 """
 from __future__ import annotations
 
+from ... import retention
+from ...config import settings
 from ...puppetdb.catalogue import EVENT_FIELDS
 from ...puppetdb.model import Report
 from ...query.ast import Compare, In, Node, all_of, conjuncts
@@ -53,11 +55,14 @@ def latest_key(event: dict) -> str:
 def latest_item(report: Report, event: dict) -> dict:
     """The LATEST copy of one event of `report` (typed attribute values): the one
     place that builds it, so attributes added to every copy (an expiry time) go here."""
-    from .puppetdb import _path_list
+    from .puppetdb import EXPIRES, _path_list
+    policy = retention.Policy.from_settings(settings())
+    expires = policy.event_expiry(event["timestamp"], policy.report_expiry(report.latest_key))
     return to_item({**{name: event.get(name) for name in EVENT_FIELDS}, "seq": event["seq"],
                     "containment_path": _path_list(event.get("containment_path")),
                     "PK": report.certname, "SK": latest_key(event),
-                    "latest_key": report.latest_key, "latest_bucket": bucket(event["status"])})
+                    "latest_key": report.latest_key, "latest_bucket": bucket(event["status"]),
+                    EXPIRES: expires})
 
 
 def split_latest(where: Node) -> tuple[bool, Node | None]:

@@ -327,7 +327,31 @@ class JobItems:
                     else:
                         nodes[(int(record["PK"][len("JOB#"):]), record["name"])] = _node(record)
                 request = response.get("UnprocessedKeys") or None
+        pruned = sorted({job for job, _ in runs} - set(states))
+        if pruned:
+            finals = self._final_runs(pruned)
+            for (job, name) in runs:
+                if job in finals:
+                    states[job] = finals[job]["state"]
+                    run = finals[job]["runs"].get(name)
+                    if run:
+                        nodes[(job, name)] = JobNode(name, run[0] or "new", start_timestamp=run[1],
+                                                     finish_timestamp=run[2])
         return {run: (states[run[0]], nodes.get(run)) for run in runs if run[0] in states}
+
+    def _final_runs(self, numbers: list[int]) -> dict[int, dict]:
+        """Pruned jobs' frozen runs (JOB#<n>/FINAL, storage/dynamodb/retention.py)."""
+        found = {}
+        for start in range(0, len(numbers), BATCH_GET_KEYS):
+            request = {self._jobs_table: {"Keys": [
+                {"PK": {"S": f"JOB#{n}"}, "SK": {"S": "FINAL"}}
+                for n in numbers[start:start + BATCH_GET_KEYS]], "ConsistentRead": True}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._jobs_table, []):
+                    found[int(item["PK"]["S"][len("JOB#"):])] = json.loads(item["final"]["S"])
+                request = response.get("UnprocessedKeys") or None
+        return found
 
     def _reserve_event_ids(self, count: int) -> int:
         return counters.reserve(self.client, self._jobs_table, "events", count)

@@ -15,6 +15,8 @@ from botocore.exceptions import ClientError
 import json
 import zlib
 
+from ... import retention, timestamps
+from ...config import settings
 from ...paging import Page
 from ...puppetdb import nodes
 from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_FIELDS
@@ -86,6 +88,21 @@ def _report_key(report_hash: str) -> dict:
     return {"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}}
 
 
+# DynamoDB's TTL attribute (tables.py): epoch seconds after which the item is gone.
+# TTL deletes up to days late, so every read also drops items past it (_alive).
+EXPIRES = retention.EXPIRES_ATTRIBUTE
+
+
+def _expiry(value: int | None) -> dict:
+    return {} if value is None else {EXPIRES: {"N": str(value)}}
+
+
+def _alive(record: dict, now: int) -> bool:
+    """Not past its expiry at `now` (epoch seconds), whether or not TTL deleted it yet."""
+    expires = record.get(EXPIRES)
+    return expires is None or int(expires) > now
+
+
 class PuppetdbItems(LatestCopies):
     # ------------------------------------------------------------- writing
     def store_report(self, report: Report) -> bool:
@@ -100,14 +117,16 @@ class PuppetdbItems(LatestCopies):
             return False
         if present:         # stored by an older version under its id: a duplicate
             return False
-        self._put_events(report)
-        inline = self._put_details(report)
+        policy = retention.Policy.from_settings(settings())
+        expires = policy.report_expiry(report.latest_key)
+        self._put_events(report, policy, expires)
+        inline = self._put_details(report, expires)
         summary = {n: report.summary.get(n) for n in REPORT_FIELDS}
         summary.update(hash=report.hash, certname=report.certname)
         try:
             self.client.put_item(
                 TableName=reports,
-                Item={**to_item(summary), **_report_key(report.hash),
+                Item={**to_item(summary), **_report_key(report.hash), **_expiry(expires),
                       "latest_key": {"S": report.latest_key}, "listing": {"S": ALL_REPORTS},
                       "order_key": {"S": order_key(report)},
                       **({"details": {"B": inline}} if inline is not None else {})},
@@ -122,15 +141,18 @@ class PuppetdbItems(LatestCopies):
         self._sync_latest(report)
         return stored
 
-    def _put_events(self, report: Report) -> None:
-        """Idempotent puts (the key is the report hash and position); invisible until commit."""
+    def _put_events(self, report: Report, policy, expires: int | None) -> None:
+        """Idempotent puts (the key is the report hash and position); invisible until
+        commit. Each expires by its own day and resource-events-ttl, at the latest
+        with its report (retention.Policy.event_expiry)."""
         requests = [{"PutRequest": {"Item": to_item({
             "PK": "R#" + report.hash, "SK": f"{event['timestamp']}#{event['seq']:06d}", **event,
-            "containment_path": _path_list(event.get("containment_path"))})}}
+            "containment_path": _path_list(event.get("containment_path")),
+            EXPIRES: policy.event_expiry(event["timestamp"], expires)})}}
             for event in report.events]
         self._batch_put(self.table_name("pdb-events"), requests)
 
-    def _put_details(self, report: Report) -> bytes | None:
+    def _put_details(self, report: Report, expires: int | None) -> bytes | None:
         """Metrics and logs as one JSON document: zlib-compressed in the commit item
         when that is at most INLINE_DETAILS bytes (returned; a report listing then
         reads one item per report, not two), else as chunks beside it (a report's
@@ -143,7 +165,8 @@ class PuppetdbItems(LatestCopies):
         chunks = [document[i:i + DETAILS_CHUNK] for i in range(0, len(document), DETAILS_CHUNK)]
         self._batch_put(self.table_name("pdb-reports"), [
             {"PutRequest": {"Item": {"PK": {"S": "R#" + report.hash},
-                                     "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk}}}}
+                                     "SK": {"S": f"DETAILS#{n:04d}"}, "data": {"B": chunk},
+                                     **_expiry(expires)}}}
             for n, chunk in enumerate(chunks)])
         return None
 
@@ -251,13 +274,15 @@ class PuppetdbItems(LatestCopies):
         `timestamp` is the key order of every path: without include_total the read
         stops after offset + limit matches (and their ties), else every match is read."""
         latest, rest = split_latest(where)
+        now = retention.epoch(timestamps.now())
         if latest:
             table, found_plan = "pdb-latest", latest_plan(rest, ATTRIBUTES, ARRAY_FIELDS)
-            keep = lambda chunk: chunk                                  # noqa: E731
+            keep = lambda chunk: [r for r in chunk if _alive(r, now)]  # noqa: E731
         else:
             node = self._resolve_latest(where, "report")
             table, found_plan = "pdb-events", plan(node, PATHS, ATTRIBUTES, ARRAY_FIELDS)
-            keep = self._committed_only
+            keep = lambda chunk: self._committed_only(                  # noqa: E731
+                [r for r in chunk if _alive(r, now)], now)
         runner = Runner(self.client, self.table_name(table), ATTRIBUTES, ARRAY_FIELDS)
         direction = index_order(found_plan, order)
         if direction and limit is not None and not with_total:
@@ -272,8 +297,8 @@ class PuppetdbItems(LatestCopies):
         # The full read (include_total) reads every match to sort it: the count is free.
         return Page(found[offset:end], len(found) if with_total else None, limit, offset)
 
-    def _committed_only(self, records: list[dict]) -> list[dict]:
-        committed = self._committed({r["report"] for r in records})
+    def _committed_only(self, records: list[dict], alive_at: int | None = None) -> list[dict]:
+        committed = self._committed({r["report"] for r in records}, alive_at)
         return [r for r in records if r["report"] in committed]
 
     def find_nodes(self, where: Node, order: Sequence[tuple[str, str]],
@@ -345,7 +370,7 @@ class PuppetdbItems(LatestCopies):
                      "ExpressionAttributeValues": {":p": {"S": CERTNAMES}}}
         while True:
             response = self.client.query(**arguments)
-            # (a node known only from `deactivate node` has no latest report)
+            # (a node known only from `deactivate node`, or whose reports all expired, has none)
             hashes.extend(h for h in (from_item(i).get("latest_report") for i in response["Items"])
                           if h is not None)
             if "LastEvaluatedKey" not in response:
@@ -369,8 +394,9 @@ class PuppetdbItems(LatestCopies):
         direction = index_order(found_plan, order)
         # Re-tested in Python: a range on producer_timestamp keys the read, and a report
         # without one ("~" in order_key) satisfies no bound.
+        now = retention.epoch(timestamps.now())
         keep = lambda chunk: [r for r in chunk if r["SK"] == "REPORT"      # noqa: E731
-                              and evaluate.matches(node, r)]
+                              and _alive(r, now) and evaluate.matches(node, r)]
         if direction and limit is not None and not with_total:
             stream = runner.records(found_plan, descending=direction == "desc",
                                     order_key=lambda r: r.get("order_key", ""), consistent=True,
@@ -401,10 +427,11 @@ class PuppetdbItems(LatestCopies):
         else:
             node = self._resolve_latest(where, "hash")
             runner = Runner(self.client, self.table_name("pdb-reports"), REPORT_ATTRIBUTES)
+            now = retention.epoch(timestamps.now())
             records = [r for r in runner.records(plan(node, REPORT_PATHS, REPORT_ATTRIBUTES),
                                                  order_key=lambda r: r.get("order_key", ""),
                                                  consistent=True)
-                       if r["SK"] == "REPORT" and evaluate.matches(node, r)]
+                       if r["SK"] == "REPORT" and _alive(r, now) and evaluate.matches(node, r)]
         return [{name: r.get(name) for name in REPORT_FIELDS} for r in records]
 
     def aggregate_events(self, where: Node, group_by: Sequence[str],
@@ -429,8 +456,9 @@ class PuppetdbItems(LatestCopies):
         summaries = self.find_nodes(all_of(*on_certname), (("certname", "asc"),), 0, None,
                                     with_total=False).items
         hashes = {s["latest_report_hash"] for s in summaries} - {None}
+        now = retention.epoch(timestamps.now())
         return [r for r in map(from_item, self._commit_items(hashes))
-                if rest is None or evaluate.matches(rest, r)]
+                if _alive(r, now) and (rest is None or evaluate.matches(rest, r))]
 
     def _details(self, report_hash: str) -> dict:
         arguments = {"TableName": self.table_name("pdb-reports"), "ConsistentRead": True,
@@ -467,9 +495,11 @@ class PuppetdbItems(LatestCopies):
             return member if wanted else Not(member)
         return rewrite(node)
 
-    def _committed(self, report_hashes: Iterable[str]) -> set[str]:
-        """The hashes that have a commit item (keyed BatchGetItem reads)."""
-        return {item["PK"]["S"][2:] for item in self._commit_items(report_hashes)}
+    def _committed(self, report_hashes: Iterable[str], alive_at: int | None = None) -> set[str]:
+        """The hashes that have a commit item (keyed BatchGetItem reads); with
+        `alive_at` (epoch seconds), only those not expired then."""
+        return {item["PK"]["S"][2:] for item in self._commit_items(report_hashes)
+                if alive_at is None or _alive(from_item(item), alive_at)}
 
     def _commit_items(self, report_hashes: Iterable[str]) -> list[dict]:
         """The commit items of these reports that exist (keyed BatchGetItem reads)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...retention import EXPIRES_ATTRIBUTE
+
 
 @dataclass(frozen=True)
 class Index:
@@ -19,6 +21,8 @@ class TableSpec:
     hash_key: tuple[str, str] = ("PK", "S")
     range_key: tuple[str, str] | None = ("SK", "S")
     indexes: tuple[Index, ...] = ()
+    # DynamoDB TTL: the attribute (epoch seconds) after which items are deleted.
+    ttl_attribute: str | None = None
 
     def create_arguments(self, prefix: str) -> dict:
         """Arguments for `CreateTable` (on-demand billing, indexes project all)."""
@@ -76,6 +80,7 @@ JOBS = TableSpec(
 # GSIs for the other keyed patterns (docs/dynamodb.md, "PuppetDB").
 PDB_EVENTS = TableSpec(
     name="pdb-events",
+    ttl_attribute=EXPIRES_ATTRIBUTE,
     indexes=(
         Index("pdb-events-by-certname", ("certname", "S"), ("SK", "S")),
         Index("pdb-events-by-status", ("status", "S"), ("SK", "S")),
@@ -89,6 +94,7 @@ PDB_EVENTS = TableSpec(
 # by node or all of them in time order (docs/dynamodb.md, "PuppetDB v4").
 PDB_REPORTS = TableSpec(
     name="pdb-reports",
+    ttl_attribute=EXPIRES_ATTRIBUTE,
     indexes=(
         Index("pdb-reports-by-certname", ("certname", "S"), ("order_key", "S")),
         Index("pdb-reports-all", ("listing", "S"), ("order_key", "S")),
@@ -101,6 +107,7 @@ PDB_REPORTS = TableSpec(
 # "Latest events").
 PDB_LATEST = TableSpec(
     name="pdb-latest",
+    ttl_attribute=EXPIRES_ATTRIBUTE,      # each copy expires with the event it copies
     indexes=(Index("pdb-latest-by-status", ("latest_bucket", "S"), ("SK", "S")),),
 )
 
@@ -133,4 +140,22 @@ def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[
         waiter = client.get_waiter("table_exists")
         for name in created:
             waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    enable_ttl(client, prefix, specs)
     return created
+
+
+def enable_ttl(client, prefix: str, specs=TABLES) -> list[str]:
+    """Turn TimeToLive on for every table whose spec names an attribute, also on
+    tables made before it had one (idempotent); returns the tables switched on."""
+    switched = []
+    for spec in specs:
+        if not spec.ttl_attribute:
+            continue
+        name = prefix + spec.name
+        status = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            continue
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": spec.ttl_attribute})
+        switched.append(name)
+    return switched

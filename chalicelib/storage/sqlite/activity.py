@@ -156,21 +156,29 @@ class CommitTables:
                      limit: int, offset: int) -> Page[Commit]:
         clause, params = sql.where(full_filter(service_id, where), COLUMNS)
         direction = "DESC" if order == "desc" else "ASC"
-        selected, selected_params = clause, params
-        if offset:
-            # Deferred join: the skipped commits are walked as sequences in an index
-            # (activity_by_sequence, or the filter's own), and only the page's rows are read.
-            selected = (f"c.sequence IN (SELECT c.sequence FROM activity_commits AS c WHERE "
-                        f"{clause} ORDER BY c.sequence {direction} LIMIT ? OFFSET ?)")
-            selected_params = params + [limit, offset]
+        scope = "all" if service_id is None else "service:" + service_id
         with self.snapshot() as db:
+            skip, take = offset, limit
+            if where == EVERYTHING and order != "desc":
+                # Deleted commits (retention) keep their positions, the first of the
+                # scope: ascending positions [offset, offset + limit) are the survivors'
+                # from offset - deleted, so a stored `total` stays a cursor (README).
+                deleted = self._deleted_commits(scope)
+                skip, take = max(0, offset - deleted), max(0, limit - max(0, deleted - offset))
+            selected, selected_params = clause, params
+            if skip:
+                # Deferred join: the skipped commits are walked as sequences in an index
+                # (activity_by_sequence, or the filter's own); only the page's rows are read.
+                selected = (f"c.sequence IN (SELECT c.sequence FROM activity_commits AS c "
+                            f"WHERE {clause} ORDER BY c.sequence {direction} LIMIT ? OFFSET ?)")
+                selected_params = params + [take, skip]
             rows = db.conn.execute(
                 "SELECT c.sequence, c.service_id, c.subject, c.objects, c.ip_address, "
                 f"c.timestamp, c.events FROM activity_commits AS c WHERE {selected} "
                 f"ORDER BY c.sequence {direction} LIMIT ?",
-                selected_params + [limit]).fetchall()
+                selected_params + [take]).fetchall()
             if where == EVERYTHING:
-                scope = "all" if service_id is None else "service:" + service_id
+                # Never lowered by deletions: the positions the scope has ever had.
                 found = db.conn.execute("SELECT total FROM activity_totals WHERE scope = ?",
                                         (scope,)).fetchone()
                 total = found[0] if found else 0
@@ -180,3 +188,8 @@ class CommitTables:
                     params).fetchone()[0]
             runs = _runs(db, [row[0] for row in rows])
         return Page(_commits(rows, runs), total, limit, offset)
+
+    def _deleted_commits(self, scope: str) -> int:
+        found = self.db().conn.execute("SELECT deleted FROM activity_deleted WHERE scope = ?",
+                                       (scope,)).fetchone()
+        return found[0] if found else 0

@@ -10,6 +10,7 @@ import functools
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -19,6 +20,11 @@ from ...query import budget, regex
 from ..base import StoreBusy
 
 BUSY_TIMEOUT_SECONDS = 30
+# How often a writer waiting for the write lock tries again. SQLite's own busy handler
+# backs off to 100 ms sleeps, so a waiter can sleep through many short holds (the
+# retention collector's batches): polling every millisecond, a writer gets the lock
+# within about one batch (docs/performance.md, "Retention").
+LOCK_POLL_SECONDS = 0.001
 BULK_CACHE_KIB = -65536      # PRAGMA cache_size: negative = KiB (64 MB)
 # SQLite VM instructions between two deadline checks: a Python call per ~10k
 # instructions costs nothing measurable, and a check comes every few milliseconds.
@@ -51,16 +57,21 @@ def create_private(path: str) -> None:
 class Connections:
     schema: str = ""   # DDL of every table, joined from the domain mixins
     upgrades: tuple = ()   # functions(conn) that bring an older file up to the schema
+    late_schema: str = ""  # DDL run after the upgrades
 
     def __init__(self, path: str):
         self.path = path
         create_private(path)
         self._local = threading.local()
         db = self.db()
+        # Only a file without tables takes it: freed pages can then be handed back
+        # (storage/sqlite/retention.py); older files reuse them from the free list.
+        db.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.enable_wal()
         db.conn.executescript(self.schema)
         for upgrade in self.upgrades:
             upgrade(db.conn)
+        db.conn.executescript(self.late_schema)
 
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
@@ -82,10 +93,10 @@ class Connections:
             yield db          # part of the enclosing bulk() transaction
             return
         try:
-            db.conn.execute("BEGIN IMMEDIATE")
+            _begin_immediate(db.conn)
         except sqlite3.OperationalError as error:
             # Another writer held the lock for the whole busy timeout: nothing was done.
-            if "locked" in str(error) or "busy" in str(error):
+            if _is_busy(error):
                 raise StoreBusy(f"SQLite: {error}") from error
             raise
         try:
@@ -156,6 +167,28 @@ class Connections:
         if db is not None:
             db.conn.close()
             self._local.db = None
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _begin_immediate(conn) -> None:
+    """BEGIN IMMEDIATE, retried every LOCK_POLL_SECONDS up to the busy timeout (the
+    connection's own busy handler is off meanwhile, see LOCK_POLL_SECONDS)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(LOCK_POLL_SECONDS)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
 
 
 def bounded_read(method):

@@ -135,7 +135,10 @@ class JobTables:
     def create_job(self, new: NewJob, record_activity: bool = False) -> Job:
         with self.write() as db:
             conn = db.conn
-            (number,) = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM jobs").fetchone()
+            # Past every pruned job too (retention.py): numbers are never reused.
+            (number,) = conn.execute(
+                "SELECT max(COALESCE((SELECT MAX(number) FROM jobs), 0), COALESCE((SELECT "
+                "value FROM retention_marks WHERE name = 'jobs'), 0)) + 1").fetchone()
             job = Job.create(number, new)
             conn.execute(INSERT_JOB, _job_row(job))
             conn.executemany("INSERT INTO job_nodes (job, name, state, details) VALUES (?, ?, 'new', '{}')",
