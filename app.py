@@ -10,6 +10,8 @@ from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 from chalicelib.puppetdb.v4routes import blueprint as puppetdb_v4
+from chalicelib.subscriptions import dispatcher
+from chalicelib.subscriptions.routes import blueprint as subscriptions
 
 logs.configure()
 app = Chalice(app_name="puppet-events")
@@ -27,6 +29,9 @@ app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
 app.register_blueprint(puppetdb_v4)
 app.register_blueprint(activity, url_prefix="/activity-api")
+app.register_blueprint(subscriptions)
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.
 routing.answer_unrouted(app)
+# `chalice local` on the SQLite stage: the outbox's delivery thread (subscriptions/dispatcher.py).
+dispatcher.start_local()

@@ -48,6 +48,15 @@ class Settings:
     log_queries: bool            # access log: parameter values and query text (logs.py)
     # Orchestrator jobs recorded in the activity service as PE does (orchestrator/activity.py).
     record_job_activity: bool = True
+    # Webhook subscriptions (chalicelib/subscriptions, docs/subscriptions.md).
+    subscription_dispatcher: bool = True     # `chalice local`: run the delivery thread
+    subscription_allow_private: bool = False  # cloud stage: allow private/loopback/metadata URLs
+    subscription_retry_horizon: float = 86400.0  # seconds of retries before a dead letter
+    subscription_retry_base: float = 1.0     # first backoff, seconds (doubles per attempt)
+    subscription_retry_max: float = 3600.0   # longest backoff, seconds
+    subscription_timeout: float = 10.0       # seconds a receiver may take to answer
+    subscription_key: str | None = None      # derives signing secrets (subscriptions/signing.py)
+    subscription_key_secret: str | None = None  # or: Secrets Manager id holding that key
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -82,6 +91,15 @@ class Settings:
             max_response_bytes=int(env.get("EVENTS_MAX_RESPONSE_BYTES", str(5 << 20))),
             log_queries=_switch(env.get("EVENTS_LOG_QUERIES"), default=False),
             record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
+            subscription_dispatcher=_switch(env.get("EVENTS_SUBSCRIPTION_DISPATCHER"), default=True),
+            subscription_allow_private=_switch(env.get("EVENTS_SUBSCRIPTION_ALLOW_PRIVATE"),
+                                               default=False),
+            subscription_retry_horizon=float(env.get("EVENTS_SUBSCRIPTION_RETRY_HORIZON", "86400")),
+            subscription_retry_base=float(env.get("EVENTS_SUBSCRIPTION_RETRY_BASE", "1")),
+            subscription_retry_max=float(env.get("EVENTS_SUBSCRIPTION_RETRY_MAX", "3600")),
+            subscription_timeout=float(env.get("EVENTS_SUBSCRIPTION_TIMEOUT", "10")),
+            subscription_key=env.get("EVENTS_SUBSCRIPTION_KEY") or None,
+            subscription_key_secret=env.get("EVENTS_SUBSCRIPTION_KEY_SECRET") or None,
         )
 
 

@@ -7,6 +7,7 @@ from ...paging import Page
 from ...puppetdb.model import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS, Report
 from ...query import sql
 from ...query.ast import And, Match, Node, Not, Or
+from . import subscriptions as outbox
 from .connection import bounded_read
 
 SCHEMA = """
@@ -172,6 +173,7 @@ class PuppetdbTables:
                 "OR (excluded.latest_key = pdb_certnames.latest_key "
                 "AND excluded.latest_report < pdb_certnames.latest_report)",
                 [report.certname, report.hash, report.latest_key])
+            outbox.enqueue_report(db, report)
         return True
 
     @bounded_read
