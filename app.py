@@ -1,5 +1,5 @@
 """Puppet events service: wiring only (routes live in chalicelib/<api>/routes.py)."""
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib import limits, logs, routing
 from chalicelib.activity.routes import blueprint as activity
@@ -10,7 +10,7 @@ from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 from chalicelib.puppetdb.v4routes import blueprint as puppetdb_v4
-from chalicelib.subscriptions import dispatcher
+from chalicelib.subscriptions import dispatcher, stream
 from chalicelib.subscriptions.routes import blueprint as subscriptions
 
 logs.configure()
@@ -33,5 +33,20 @@ app.register_blueprint(subscriptions)
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.
 routing.answer_unrouted(app)
+
+
+# Webhook subscriptions in the cloud: the tables' streams feed one handler (the
+# template maps every streamed table to it); a schedule sends retries when due.
+@app.on_dynamodb_record(stream_arn=stream.PLACEHOLDER_ARN, batch_size=stream.BATCH_SIZE,
+                        starting_position="TRIM_HORIZON", name="subscription_stream")
+def subscription_stream(event):
+    stream.on_stream(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="subscription_retries")
+def subscription_retries(event):
+    stream.on_schedule()
+
+
 # `chalice local` on the SQLite stage: the outbox's delivery thread (subscriptions/dispatcher.py).
 dispatcher.start_local()
