@@ -13,8 +13,11 @@ from standardwebhooks.webhooks import Webhook
 
 
 class Receiver:
-    def __init__(self, secret: str | None = None, port: int = 0):
+    def __init__(self, secret: str | None = None, port: int = 0, tls: tuple | None = None):
         self.secret = secret
+        self.tls = tls                      # (certificate file, key file): https
+        self.hold = threading.Event()       # cleared: requests wait before answering
+        self.hold.set()
         self.received: list[dict] = []      # verified events, in arrival order
         self.requests: list[tuple[dict, bytes]] = []   # every request (headers, body)
         self.refused: list[str] = []        # verification failures
@@ -26,7 +29,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/hook"
 
     def start(self) -> None:
         receiver = self
@@ -48,6 +51,7 @@ class Receiver:
                     if event is not None and receiver.status < 300:
                         receiver.received.append({"headers": headers, "event": event})
                     receiver.arrived.notify_all()
+                receiver.hold.wait(60)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -57,6 +61,11 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
@@ -65,6 +74,10 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def wait_for_requests(self, count: int, timeout: float = 30) -> None:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
         """Block until `count` verified events arrived (or timeout); the events."""
