@@ -117,11 +117,15 @@ Clock = Callable[[], float]
 
 
 def dispatch(store, clock: Clock = time.time, config: Settings | None = None,
-             groups: list[list[model.Delivery]] | None = None) -> int:
+             groups: list[list[model.Delivery]] | None = None,
+             budget: float | None = None) -> int:
     """One cycle: every due group sent in order, up to PER_GROUP each; the number
     delivered. A failure stops its group until its next attempt (or, past the
-    horizon, makes it a dead letter and lets the group go on next cycle)."""
+    horizon, makes it a dead letter and lets the group go on next cycle).
+    `budget`: seconds after which no new attempt starts (a Lambda's time limit; what
+    is left stays queued for the next cycle)."""
     config = config or settings()
+    stop_at = None if budget is None else time.monotonic() + budget
     if groups is None:
         groups = store.due_deliveries(clock(), GROUPS_PER_CYCLE, PER_GROUP)
     if not groups:
@@ -131,6 +135,8 @@ def dispatch(store, clock: Clock = time.time, config: Settings | None = None,
     def run(group: list[model.Delivery]) -> int:
         delivered = 0
         for delivery in group:
+            if stop_at is not None and time.monotonic() > stop_at:
+                break
             subscription = subscriptions.get(delivery.subscription_id)
             if subscription is None:           # deleted since: nobody to send it to
                 store.finish_delivery(delivery)

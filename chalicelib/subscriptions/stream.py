@@ -74,7 +74,8 @@ def _report(store, item: dict, wanted: set[str]) -> list[model.SourceRecord]:
     return found
 
 
-def handle(store, stream_records: list[dict], clock=time.time, config=None) -> int:
+def handle(store, stream_records: list[dict], clock=time.time, config=None,
+           budget: float | None = None) -> int:
     """A batch of stream records: its deliveries queued in the retry store, then every
     due group sent (delivery.dispatch). Raises only when the store fails (the event
     source mapping then retries the batch, bisecting it; deliveries are idempotent)."""
@@ -86,7 +87,7 @@ def handle(store, stream_records: list[dict], clock=time.time, config=None) -> i
     deliveries = delivery.fan_out(subscriptions, items, clock())
     if deliveries:
         store.queue_deliveries(deliveries)
-    return delivery.dispatch(store, clock, config)
+    return delivery.dispatch(store, clock, config, budget=budget)
 
 
 # The event source mappings (infra/template.py): records per invocation, a failing
@@ -95,6 +96,10 @@ def handle(store, stream_records: list[dict], clock=time.time, config=None) -> i
 # when DynamoDB does: a receiver's failure is a retry-store entry, not an error.
 BATCH_SIZE = 100
 RETRIES = 5
+# The functions' time limit (infra/template.py) and the part of it spent sending: no
+# attempt starts after SEND_BUDGET, and one attempt takes at most the 10 s timeout.
+TIMEOUT_SECONDS = 120
+SEND_BUDGET = 90
 # Chalice needs an ARN when app.py is imported; the packaged template replaces it with
 # each table's real stream (infra/template.py subscription_streams).
 PLACEHOLDER_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/puppet-events-pdb-reports/"
@@ -104,10 +109,10 @@ PLACEHOLDER_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/puppet-events-
 def on_stream(event: dict) -> int:
     """The Lambda entry (app.py): a DynamoDB Streams event -> deliveries sent."""
     from ..storage import get_storage
-    return handle(get_storage(), event.get("Records", []))
+    return handle(get_storage(), event.get("Records", []), budget=SEND_BUDGET)
 
 
 def on_schedule() -> int:
     """The retry store's schedule (app.py, every minute): whatever is due is sent."""
     from ..storage import get_storage
-    return delivery.dispatch(get_storage())
+    return delivery.dispatch(get_storage(), budget=SEND_BUDGET)
