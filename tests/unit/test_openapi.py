@@ -75,7 +75,7 @@ def test_error_bodies_are_json_for_orchestrator_and_activity_and_text_for_puppet
     for (method, path), operation in operations(document).items():
         if path == "/openapi.yaml":
             continue
-        expected = ["application/json"] if path.startswith(("/orchestrator/", "/activity-api/")) \
+        expected = ["application/json"] if path.startswith(("/orchestrator/", "/activity-api/", "/subscriptions")) \
             else ["text/plain"]
         for status, response in operation["responses"].items():
             if int(status) < 400:
