@@ -42,6 +42,7 @@ def fan_out(subscriptions: Sequence[model.Subscription],
     deliveries = []
     for item in source_records:
         spec = model.SOURCE_SPECS[item.source]
+        shared = None          # what every subscription's event of this record shares
         for subscription in subscriptions:
             if item.source not in subscription.sources:
                 continue
@@ -50,16 +51,17 @@ def fan_out(subscriptions: Sequence[model.Subscription],
                 matchers[key] = filters.matcher(subscription.filters, item.source)
             if not matchers[key](item.record):
                 continue
+            if shared is None:
+                shared = (spec.path(item.record), records.subject(item.source, item.record),
+                          spec.time(item.record), records.data(item.source, item.record),
+                          str(spec.key(item.record)), spec.seq(item.record))
+            path, subject, when, data, group_key, seq = shared
             webhook_id = model.webhook_id(subscription.id, item.source, item.record)
-            body = signing.cloud_event(webhook_id, model.EVENT_TYPES[item.source],
-                                       spec.path(item.record),
-                                       records.subject(item.source, item.record),
-                                       spec.time(item.record),
-                                       records.data(item.source, item.record))
+            body = signing.cloud_event(webhook_id, model.EVENT_TYPES[item.source], path,
+                                       subject, when, data)
             deliveries.append(model.Delivery(
                 webhook_id=webhook_id, subscription_id=subscription.id, source=item.source,
-                key=str(spec.key(item.record)), seq=spec.seq(item.record), body=body,
-                created=now, next_attempt=now))
+                key=group_key, seq=seq, body=body, created=now, next_attempt=now))
     return deliveries
 
 
@@ -118,7 +120,7 @@ Clock = Callable[[], float]
 
 def dispatch(store, clock: Clock = time.time, config: Settings | None = None,
              groups: list[list[model.Delivery]] | None = None,
-             budget: float | None = None) -> int:
+             budget: float | None = None, per_group: int = PER_GROUP) -> int:
     """One cycle: every due group sent in order, up to PER_GROUP each; the number
     delivered. A failure stops its group until its next attempt (or, past the
     horizon, makes it a dead letter and lets the group go on next cycle).
@@ -127,36 +129,42 @@ def dispatch(store, clock: Clock = time.time, config: Settings | None = None,
     config = config or settings()
     stop_at = None if budget is None else time.monotonic() + budget
     if groups is None:
-        groups = store.due_deliveries(clock(), GROUPS_PER_CYCLE, PER_GROUP)
+        groups = store.due_deliveries(clock(), GROUPS_PER_CYCLE, per_group)
     if not groups:
         return 0
     subscriptions = {s.id: s for s in store.list_subscriptions()}
 
     def run(group: list[model.Delivery]) -> int:
-        delivered = 0
-        for delivery in group:
-            if stop_at is not None and time.monotonic() > stop_at:
+        # Delivered ones are removed together when the group stops: one write instead
+        # of one per delivery (SQLite has one writer, and ingest needs it). A crash
+        # before that sends them again, under the same ids: at least once.
+        done: list[model.Delivery] = []
+        try:
+            for delivery in group:
+                if stop_at is not None and time.monotonic() > stop_at:
+                    break
+                subscription = subscriptions.get(delivery.subscription_id)
+                if subscription is None:           # deleted since: nobody to send it to
+                    done.append(delivery)
+                    continue
+                error = send(subscription, delivery, clock(), config)
+                now = clock()
+                if error is None:
+                    done.append(delivery)
+                    continue
+                if now - delivery.created >= config.subscription_retry_horizon:
+                    log.warning("subscription %s: %s dead-lettered after %d attempts: %s",
+                                delivery.subscription_id, delivery.webhook_id,
+                                delivery.attempts + 1, error)
+                    store.dead_letter(delivery.dead(now, error))
+                else:
+                    wait = backoff(delivery.attempts + 1, config)
+                    store.retry_delivery(delivery.retried(now, now + wait, error))
                 break
-            subscription = subscriptions.get(delivery.subscription_id)
-            if subscription is None:           # deleted since: nobody to send it to
-                store.finish_delivery(delivery)
-                continue
-            error = send(subscription, delivery, clock(), config)
-            now = clock()
-            if error is None:
-                store.finish_delivery(delivery)
-                delivered += 1
-                continue
-            if now - delivery.created >= config.subscription_retry_horizon:
-                log.warning("subscription %s: %s dead-lettered after %d attempts: %s",
-                            delivery.subscription_id, delivery.webhook_id,
-                            delivery.attempts + 1, error)
-                store.dead_letter(delivery.dead(now, error))
-            else:
-                wait = backoff(delivery.attempts + 1, config)
-                store.retry_delivery(delivery.retried(now, now + wait, error))
-            break
-        return delivered
+        finally:
+            if done:
+                store.finish_deliveries(done)
+        return sum(1 for d in done if d.subscription_id in subscriptions)
 
     if len(groups) == 1:
         return run(groups[0])

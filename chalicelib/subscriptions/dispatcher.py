@@ -21,6 +21,12 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1
 OUTBOX_BATCH = 500
+# The thread shares the GIL (and SQLite's one writer) with the request threads: it
+# works in small cycles and, after a busy one, rests as long as the cycle took, so a
+# backlog takes at most about half of the process from ingest (docs/performance.md,
+# "Subscriptions").
+THREAD_BATCH = 20           # outbox rows per cycle of the thread
+THREAD_PER_GROUP = 10       # deliveries of one group per cycle of the thread
 _started: list["Dispatcher"] = []
 
 
@@ -34,15 +40,17 @@ def drain_outbox(store, clock=time.time, limit: int = OUTBOX_BATCH) -> int:
     return len(rows)
 
 
-def cycle(store, clock=time.time, config=None) -> int:
-    """One pass: drain the outbox, send what is due. Work done (0 = idle)."""
+def cycle(store, clock=time.time, config=None, outbox_limit: int | None = None,
+          per_group: int = delivery.PER_GROUP) -> int:
+    """One pass: drain the outbox (all of it, or `outbox_limit` rows), send what is
+    due (up to `per_group` of each group). Work done (0 = idle)."""
     moved = 0
     while True:
-        drained = drain_outbox(store, clock)
+        drained = drain_outbox(store, clock, outbox_limit or OUTBOX_BATCH)
         moved += drained
-        if drained < OUTBOX_BATCH:
+        if outbox_limit or drained < OUTBOX_BATCH:
             break
-    return moved + delivery.dispatch(store, clock, config)
+    return moved + delivery.dispatch(store, clock, config, per_group=per_group)
 
 
 class Dispatcher(threading.Thread):
@@ -53,13 +61,13 @@ class Dispatcher(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
+            started = time.monotonic()
             try:
-                busy = cycle(self.store, self.clock, self.config)
+                busy = cycle(self.store, self.clock, self.config, THREAD_BATCH, THREAD_PER_GROUP)
             except Exception:        # a bad cycle must not end deliveries for good
                 log.exception("subscription dispatcher cycle failed")
                 busy = 0
-            if not busy:
-                self.stopping.wait(self.poll)
+            self.stopping.wait(time.monotonic() - started if busy else self.poll)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -41,11 +41,10 @@ def event_records(events: Iterable[Mapping], order_key: str) -> list[dict]:
     return [{**event, "order_key": order_key} for event in events]
 
 
-def from_report(report: Report) -> tuple[dict, list[dict]]:
-    """(the puppetdb.report record, the puppetdb.event records) of a stored report."""
-    record = report_record(report.summary, report.hash, report.certname, report.latest_key,
-                           (e["status"] for e in report.events))
-    return record, event_records(report.events, record["order_key"])
+def from_report(report: Report) -> dict:
+    """The puppetdb.report record of a stored report (event_records gives its events')."""
+    return report_record(report.summary, report.hash, report.certname, report.latest_key,
+                         (e["status"] for e in report.events))
 
 
 def job_event(event) -> dict:

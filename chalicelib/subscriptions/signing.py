@@ -105,8 +105,10 @@ def cloud_event(webhook_id: str, event_type: str, source: str, subject: str | No
 
 
 def _datetime(text: str) -> datetime:
-    # Stored form: "2016-05-05T19:50:08.000000Z" (timestamps.stored).
-    return datetime.strptime(text.rstrip("Z")[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    # The fixed-width stored form, "2016-05-05T19:50:08.000000Z" (timestamps.stored),
+    # read by position: strptime costs more than the rest of an event's build.
+    return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                    int(text[14:16]), int(text[17:19]), int(text[20:26]), tzinfo=timezone.utc)
 
 
 def signed_headers(secret: str, webhook_id: str, body: str, now: float) -> dict[str, str]:

@@ -57,7 +57,7 @@ def test_a_finished_delivery_is_gone(store):
     store.add_subscription(sub)
     first, second = delivery(sub, "001"), delivery(sub, "002")
     store.queue_deliveries([first, second])
-    store.finish_delivery(first)
+    store.finish_deliveries([first])
     (group,) = store.due_deliveries(200.0, 10, 10)
     assert [d.seq for d in group] == ["002"]
 

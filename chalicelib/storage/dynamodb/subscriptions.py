@@ -24,6 +24,7 @@ QUEUE = "DUE"
 DUE_INDEX = "subscriptions-due"
 DUE_READ = 1000           # index entries read per dispatch cycle
 TRANSACTION_PAIRS = 50    # replays / dead letters per transaction (2 items each)
+BATCH = 25                # BatchWriteItem's limit
 
 
 def _subscription(record: dict) -> Subscription:
@@ -155,10 +156,17 @@ class SubscriptionItems:
                 break
         return found
 
-    def finish_delivery(self, delivery: Delivery) -> None:
-        self.client.delete_item(TableName=self._subscriptions_table,
-                                Key={"PK": to_value("D#" + delivery.group),
-                                     "SK": to_value(delivery.seq)})
+    def finish_deliveries(self, deliveries: list[Delivery]) -> None:
+        """Remove delivered deliveries, 25 per BatchWriteItem (unprocessed ones resent)."""
+        from .client import attempts
+        requests = [{"DeleteRequest": {"Key": {"PK": to_value("D#" + d.group),
+                                               "SK": to_value(d.seq)}}} for d in deliveries]
+        for start in range(0, len(requests), BATCH):
+            pending = {self._subscriptions_table: requests[start:start + BATCH]}
+            for _ in attempts():
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                if not pending:
+                    break
 
     def retry_delivery(self, delivery: Delivery) -> None:
         self.client.put_item(TableName=self._subscriptions_table, Item=_delivery_item(delivery))

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS subscription_sources (
     PRIMARY KEY (source, subscription)
 );
 CREATE TABLE IF NOT EXISTS subscription_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,             -- max + 1: later rows sort after every row present
     source TEXT NOT NULL,
     record TEXT NOT NULL                -- JSON (subscriptions/records.py)
 );
@@ -78,15 +78,18 @@ def enqueue(db, source: str, build: Callable[[], Iterable[dict]]) -> None:
 
 def enqueue_report(db, report) -> None:
     """A stored report's puppetdb.report record and its puppetdb.event records."""
-    wanted = [s for s in (model.REPORT, model.EVENT) if _subscribed(db, s)]
+    wanted = {row[0] for row in db.conn.execute(
+        "SELECT DISTINCT source FROM subscription_sources WHERE source IN (?, ?)",
+        (model.REPORT, model.EVENT))}
     if not wanted:
         return
-    report_record, event_records = records.from_report(report)
+    report_record = records.from_report(report)
     rows = []
     if model.REPORT in wanted:
         rows.append((model.REPORT, records.dumps(report_record)))
     if model.EVENT in wanted:
-        rows.extend((model.EVENT, records.dumps(r)) for r in event_records)
+        rows.extend((model.EVENT, records.dumps(r))
+                    for r in records.event_records(report.events, report_record["order_key"]))
     db.conn.executemany("INSERT INTO subscription_outbox (source, record) VALUES (?, ?)", rows)
 
 
@@ -182,10 +185,11 @@ class SubscriptionTables:
                                      "WHERE failed IS NULL").fetchone()
         return row[0]
 
-    def finish_delivery(self, delivery: Delivery) -> None:
+    def finish_deliveries(self, deliveries: list[Delivery]) -> None:
+        """Remove delivered (or orphaned) deliveries, in one transaction."""
         with self.write() as db:
-            db.conn.execute("DELETE FROM subscription_deliveries WHERE webhook_id = ?",
-                            (delivery.webhook_id,))
+            db.conn.executemany("DELETE FROM subscription_deliveries WHERE webhook_id = ?",
+                                [(d.webhook_id,) for d in deliveries])
 
     def retry_delivery(self, delivery: Delivery) -> None:
         with self.write() as db:
