@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from chalicelib.config import settings
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 from chalicelib.storage.sqlite import SqliteStorage
 from chalicelib.subscriptions import dispatcher, model, signing
 

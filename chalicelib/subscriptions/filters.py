@@ -2,7 +2,7 @@
 new record by the reference evaluator (query/evaluate.py).
 
 - puppetdb.report / puppetdb.event: PuppetDB's v4 AST over the reports / events
-  entity (puppetdb/v4query.py: the same fields, operators and error texts as
+  entity (puppetdb/dialects/v4.py: the same fields, operators and error texts as
   /pdb/query/v4), e.g. `["=", "status", "failed"]`;
 - orchestrator.job_event / activity.commit: the same array shape over the common
   AST (query/ast.py) with the fields below, e.g. `["=", "type", "node_failed"]`.
@@ -18,8 +18,9 @@ from typing import Mapping
 
 from .. import timestamps
 from ..errors import validation_error
-from ..puppetdb import v4fields, v4query
-from ..puppetdb.query import QueryError, parse_tree, within_cost
+from ..puppetdb import catalogue
+from ..puppetdb.dialects import QueryError, parse_tree, within_cost
+from ..puppetdb.dialects import v4 as v4query
 from ..query import evaluate, regex
 from ..query.ast import EVERYTHING, Compare, In, IsNull, Match, Node
 from . import model
@@ -32,7 +33,7 @@ COMMON_FIELDS: dict[str, dict[str, str]] = {
                    "object_types": "array", "object_ids": "array", "ip_address": "string",
                    "timestamp": "timestamp", "sequence": "number"},
 }
-PUPPETDB_ENTITIES = {model.REPORT: v4fields.REPORTS, model.EVENT: v4fields.EVENTS}
+PUPPETDB_ENTITIES = {model.REPORT: catalogue.REPORTS, model.EVENT: catalogue.EVENTS}
 _ORDERED = ("number", "timestamp")
 
 

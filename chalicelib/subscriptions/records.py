@@ -8,9 +8,9 @@ import json
 from typing import Iterable, Mapping
 
 from .. import timestamps
-from ..puppetdb import v4views
-from ..puppetdb.model import REPORT_FIELDS, Report
-from ..puppetdb.v4fields import STATUS_COUNTS
+from ..puppetdb import views as v4views
+from ..puppetdb.catalogue import REPORT_FIELDS, STATUS_COUNTS
+from ..puppetdb.model import Report
 from . import model
 
 

@@ -20,6 +20,8 @@ from .compare import Answer, Case, normalise
 MASKED_FIELDS = {
     "corrective_change": "kept as Puppet sent it, as PE's PuppetDB does; open-source "
                          "PuppetDB 7 always answers null",
+    "latest_report_corrective_change": "a node's latest report's corrective_change, kept "
+                                       "as Puppet sent it (see corrective_change)",
     "resource_events": "a report's events are given by reference (href) only, so a page of "
                        "reports stays bounded; PuppetDB 7 also embeds every event",
 }
@@ -154,7 +156,7 @@ def test_at_least_80_requests_are_compared():
 
 
 def test_the_service_computes_puppetdbs_own_report_hashes(puppetdb_hashes, service_hashes):
-    """The same reports get the same hash from both (puppetdb/identity.py): the mapping
+    """The same reports get the same hash from both (puppetdb/ingest/identity.py): the mapping
     through (certname, start_time) is then the identity."""
     assert service_hashes == puppetdb_hashes
 

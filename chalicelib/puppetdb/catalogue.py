@@ -1,8 +1,10 @@
-"""PuppetDB 7's v4 entities as data: each field's stored name and type, and the
+"""Every PuppetDB entity this service answers, as data (DESIGN.md 1): the stored
+event and report attributes, the 1.4 query fields of /experimental/events, and
+PuppetDB 7's v4 entities: each field's stored name and type, and the
 columns `order_by` accepts (../shared/notes/puppetdb.md 3; PDB query_eng/engine.clj
 report-events-query and reports-query, query.clj resource-event-columns).
 
-Types decide the operators (v4query.py): string (`=`, `~`, `in`), numeric and
+v4 types decide the operators (dialects/v4.py): string (`=`, `~`, `in`), numeric and
 timestamp (also `<`, `>`, `<=`, `>=`), boolean (`=`), json (values compared as
 canonical JSON text), array (`=`/`~` hold when any element does), latest
 (`latest_report?`, query only).
@@ -12,12 +14,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+# The event attributes of PuppetDB 1.4, in its response order (notes 1.7).
+V1_EVENT_FIELDS = ("certname", "configuration_version", "report", "status", "timestamp",
+                   "resource_type", "resource_title", "property", "new_value", "old_value",
+                   "message", "file", "line", "containment_path", "containing_class")
+# v4 adds these (notes 3); the report-level ones are copied onto every event so
+# both adapters filter on them like any other attribute.
+V4_EVENT_EXTRAS = ("name", "corrective_change", "environment", "run_start_time",
+                   "run_end_time", "report_receive_time")
+# Every stored event attribute (plus `seq`, its position in the report).
+EVENT_FIELDS = V1_EVENT_FIELDS + V4_EVENT_EXTRAS
+
+# Orderable fields of /experimental/events (notes 1.6: underscored names).
+ORDER_FIELDS = V1_EVENT_FIELDS
+
+# Report-level attributes (PuppetDB 7 reports entity, notes 3 and 5.1). `metrics`
+# and `logs` are kept as canonical JSON text; timestamps in stored form.
+REPORT_FIELDS = ("hash", "certname", "puppet_version", "report_format", "configuration_version",
+                 "start_time", "end_time", "producer_timestamp", "receive_time",
+                 "transaction_uuid", "catalog_uuid", "code_id", "job_id",
+                 "cached_catalog_status", "producer", "environment", "status", "noop",
+                 "noop_pending", "corrective_change", "type")
+REPORT_DETAILS = ("metrics", "logs")
+
+# Default order (notes 1.7): timestamp descending; ties broken by report and position.
+TIEBREAK = (("report", "asc"), ("seq", "asc"))
+DEFAULT_ORDER = (("timestamp", "desc"),)
+
+# /experimental/events query fields (document 002): field -> (AST field, kind). Kinds
+# decide which operators apply (notes 1.2 table; dialects/v1_4.py).
+V1_4_QUERY_FIELDS = {
+    "certname": ("certname", "string"),
+    "report": ("report", "string"),
+    "status": ("status", "string"),
+    "resource-type": ("resource_type", "string"),
+    "resource-title": ("resource_title", "string"),
+    "property": ("property", "string"),
+    "message": ("message", "string"),
+    "file": ("file", "string"),
+    "containing-class": ("containing_class", "string"),
+    "line": ("line", "number"),
+    "new-value": ("new_value", "json"),
+    "old-value": ("old_value", "json"),
+    "timestamp": ("timestamp", "timestamp"),
+    "latest-report": ("latest_report", "boolean"),
+}
+
+
+def full_order(keys) -> tuple[tuple[str, str], ...]:
+    """The requested order plus the stable tiebreak."""
+    keys = tuple(keys) or DEFAULT_ORDER
+    return keys + tuple(k for k in TIEBREAK if k[0] not in {n for n, _ in keys})
+
+
 @dataclass(frozen=True)
 class Field:
     stored: str          # the AST / storage field
     type: str
     # Whether PuppetDB 7 can hold SQL NULL here: a test on a NULL is unknown, so `not`
-    # of it excludes the row (v4query.three_valued). False where every row has a value
+    # of it excludes the row (dialects/v4.py three_valued). False where every row has a value
     # (new_value/old_value hold JSON null, not SQL NULL: `null?` never finds them).
     nullable: bool = True
 
@@ -104,6 +159,52 @@ REPORTS = Entity(
                 "noop_pending", "end_time", "type", "environment", "latest_report?",
                 "start_time", "producer_timestamp", "report_format"),
 )
+
+# Nodes (PDB engine.clj nodes-query): each node's summary of its latest report, kept
+# by store_report (puppetdb/nodes.py; stored names are PuppetDB's). `deactivated` is
+# a string there (`<` refused; `=` a PostgreSQL type error), `report_timestamp` the
+# latest report's end time. Facts and catalogs are not stored: their fields are
+# queryable with their PuppetDB types and always NULL (NEVER_STORED).
+NODES = Entity(
+    name="nodes",
+    fields={name: Field(name, kind, name != "certname") for name, kind in (
+        ("certname", "string"), ("deactivated", "string"), ("expired", "timestamp"),
+        ("facts_environment", "string"), ("catalog_timestamp", "timestamp"),
+        ("facts_timestamp", "timestamp"), ("report_timestamp", "timestamp"),
+        ("latest_report_hash", "string"), ("latest_report_noop", "boolean"),
+        ("latest_report_noop_pending", "boolean"), ("latest_report_status", "string"),
+        ("latest_report_corrective_change", "boolean"), ("latest_report_job_id", "string"),
+        ("cached_catalog_status", "string"), ("catalog_environment", "string"),
+        ("report_environment", "string"))},
+    order_columns=("certname", "deactivated", "expired", "facts_environment",
+                   "catalog_timestamp", "facts_timestamp", "report_timestamp",
+                   "latest_report_hash", "latest_report_noop", "latest_report_noop_pending",
+                   "latest_report_status", "latest_report_corrective_change",
+                   "latest_report_job_id", "cached_catalog_status", "catalog_environment",
+                   "report_environment"),
+    # PuppetDB leaves the order unspecified; certname is the natural one.
+    default_order=(("certname", "asc"),),
+    tiebreak=(("certname", "asc"),),
+    order_text=("latest_report_corrective_change", "deactivated", "expired",
+                "report_environment", "certname", "facts_timestamp", "facts_environment",
+                "cached_catalog_status", "latest_report_status", "latest_report_hash",
+                "catalog_timestamp", "latest_report_noop_pending", "report_timestamp",
+                "latest_report_noop", "catalog_environment", "latest_report_job_id"),
+)
+NEVER_STORED = frozenset({"facts_environment", "catalog_timestamp", "facts_timestamp",
+                          "catalog_environment"})
+
+# Environments (PDB engine.clj environments-query): the environments stored reports named.
+ENVIRONMENTS = Entity(
+    name="environments",
+    fields={"name": Field("name", "string", nullable=False)},
+    order_columns=("name",), default_order=(("name", "asc"),), tiebreak=(("name", "asc"),),
+    order_text=("name",),
+)
+
+# node_state (PDB engine.clj expand-query-node, http/query.clj restrict-query-to-active-nodes):
+# a query term any entity takes, not a field; `nodes` adds `active` unless the query has it.
+NODE_STATES = ("active", "inactive", "any")
 
 # event-counts: `summarize_by` -> the event fields that name a subject
 # (PDB query/event_counts.clj get-group-by).
