@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
 OUTBOX_BATCH = 500
 # The thread shares the GIL (and SQLite's one writer) with the request threads: it
-# works in small cycles and, after a busy one, rests as long as the cycle took, so a
+# works in small cycles and, after a busy one, rests for the CPU time it used, so a
 # backlog takes at most about half of the process from ingest (docs/performance.md,
 # "Subscriptions").
+MAX_REST_SECONDS = 0.5
 THREAD_BATCH = 20           # outbox rows per cycle of the thread
 THREAD_PER_GROUP = 10       # deliveries of one group per cycle of the thread
 _started: list["Dispatcher"] = []
@@ -61,13 +62,16 @@ class Dispatcher(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            started = time.monotonic()
+            started = time.thread_time()
             try:
                 busy = cycle(self.store, self.clock, self.config, THREAD_BATCH, THREAD_PER_GROUP)
             except Exception:        # a bad cycle must not end deliveries for good
                 log.exception("subscription dispatcher cycle failed")
                 busy = 0
-            self.stopping.wait(time.monotonic() - started if busy else self.poll)
+            # Rest for the CPU time the cycle used (not its wall time: waiting on a slow
+            # receiver holds no GIL and must not delay the other groups).
+            worked = min(time.thread_time() - started, MAX_REST_SECONDS)
+            self.stopping.wait(worked if busy else self.poll)
 
     def stop(self) -> None:
         self.stopping.set()
