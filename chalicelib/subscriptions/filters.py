@@ -22,7 +22,7 @@ from ..puppetdb import catalogue
 from ..puppetdb.dialects import QueryError, parse_tree, within_cost
 from ..puppetdb.dialects import v4 as v4query
 from ..query import evaluate, regex
-from ..query.ast import EVERYTHING, Compare, In, IsNull, Match, Node
+from ..query.ast import EVERYTHING, Compare, In, IsNull, Match, Node, fields
 from . import model
 
 # Common-AST sources: field -> kind ("string", "number", "timestamp", "array").
@@ -43,17 +43,12 @@ def parse(source: str, query: object) -> Node:
     try:
         if source in PUPPETDB_ENTITIES:
             node = v4query.parse(query, PUPPETDB_ENTITIES[source])
-            if "latest_report" in set(_fields(node)):
+            if "latest_report" in set(fields(node)):
                 raise QueryError("latest_report? cannot filter a subscription")
             return node
         return within_cost(parse_tree(query, lambda op, args, term: _leaf(source, op, args)))
     except QueryError as error:
         raise validation_error(f"Invalid filter for {source}: {error}", source=source) from None
-
-
-def _fields(node: Node):
-    from ..query.ast import fields
-    return fields(node)
 
 
 def _leaf(source: str, operator: object, arguments: list) -> Node:

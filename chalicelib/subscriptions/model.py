@@ -10,8 +10,10 @@ A source record is the dict a subscriber's filter is evaluated on and the event'
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 REPORT = "puppetdb.report"
@@ -116,7 +118,6 @@ class Delivery:
 
     def view(self) -> dict:
         """A dead letter in the API: its id, what it carried, why it failed."""
-        import json
         return {"id": self.webhook_id, "source": self.source, "key": self.key,
                 "attempts": self.attempts, "last_error": self.last_error,
                 "created": _iso(self.created), "failed": _iso(self.failed),
@@ -126,7 +127,6 @@ class Delivery:
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    from datetime import datetime, timezone
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
