@@ -12,6 +12,8 @@ from chalicelib.puppetdb.metrics import blueprint as puppetdb_metrics
 from chalicelib.puppetdb.not_stored import blueprint as puppetdb_not_stored
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 from chalicelib.puppetdb.status import blueprint as status
+from chalicelib.subscriptions import dispatcher, stream
+from chalicelib.subscriptions.routes import blueprint as subscriptions
 
 logs.configure()
 app = Chalice(app_name="puppet-events")
@@ -31,6 +33,7 @@ app.register_blueprint(puppetdb_metrics)
 app.register_blueprint(puppetdb_not_stored)
 app.register_blueprint(status)
 app.register_blueprint(activity, url_prefix="/activity-api")
+app.register_blueprint(subscriptions)
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.
 routing.answer_unrouted(app)
@@ -38,3 +41,20 @@ routing.answer_unrouted(app)
 # Bound to this name: the packaged function's handler is `app.collect_garbage`.
 collect_garbage = app.schedule(Rate(retention.GC_RATE_MINUTES, unit=Rate.MINUTES),
                                name="collect_garbage")(retention.collect_garbage)
+
+
+# Webhook subscriptions in the cloud: the tables' streams feed one handler (the
+# template maps every streamed table to it); a schedule sends retries when due.
+@app.on_dynamodb_record(stream_arn=stream.PLACEHOLDER_ARN, batch_size=stream.BATCH_SIZE,
+                        starting_position="TRIM_HORIZON", name="subscription_stream")
+def subscription_stream(event):
+    stream.on_stream(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="subscription_retries")
+def subscription_retries(event):
+    stream.on_schedule()
+
+
+# `chalice local` on the SQLite stage: the outbox's delivery thread (subscriptions/dispatcher.py).
+dispatcher.start_local()

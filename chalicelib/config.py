@@ -63,6 +63,15 @@ class Settings:
     job_prune_days_threshold: int = 30                      # PE orchestrator, days (0 = keep)
     activity_ttl: timedelta = timedelta(0)                  # PE keeps commits: forever
     gc_interval_minutes: float = 60                         # PuppetDB gc-interval (0 = off)
+    # Webhook subscriptions (chalicelib/subscriptions, docs/subscriptions.md).
+    subscription_dispatcher: bool = True     # `chalice local`: run the delivery thread
+    subscription_allow_private: bool = False  # cloud stage: allow private/loopback/metadata URLs
+    subscription_retry_horizon: float = 86400.0  # seconds of retries before a dead letter
+    subscription_retry_base: float = 1.0     # first backoff, seconds (doubles per attempt)
+    subscription_retry_max: float = 3600.0   # longest backoff, seconds
+    subscription_timeout: float = 10.0       # seconds a receiver may take to answer
+    subscription_key: str | None = None      # derives signing secrets (subscriptions/signing.py)
+    subscription_key_secret: str | None = None  # or: Secrets Manager id holding that key
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -99,6 +108,15 @@ class Settings:
             record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
             cert_scopes=cert_scopes(env.get("EVENTS_CERT_SCOPES")),
             **_retention(env),
+            subscription_dispatcher=_switch(env.get("EVENTS_SUBSCRIPTION_DISPATCHER"), default=True),
+            subscription_allow_private=_switch(env.get("EVENTS_SUBSCRIPTION_ALLOW_PRIVATE"),
+                                               default=False),
+            subscription_retry_horizon=float(env.get("EVENTS_SUBSCRIPTION_RETRY_HORIZON", "86400")),
+            subscription_retry_base=float(env.get("EVENTS_SUBSCRIPTION_RETRY_BASE", "1")),
+            subscription_retry_max=float(env.get("EVENTS_SUBSCRIPTION_RETRY_MAX", "3600")),
+            subscription_timeout=float(env.get("EVENTS_SUBSCRIPTION_TIMEOUT", "10")),
+            subscription_key=env.get("EVENTS_SUBSCRIPTION_KEY") or None,
+            subscription_key_secret=env.get("EVENTS_SUBSCRIPTION_KEY_SECRET") or None,
         )
 
 

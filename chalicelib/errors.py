@@ -2,8 +2,8 @@
 
 Route code raises `ApiError` (or a helper below); `app.py` installs
 `render_errors`, which picks the format from the request path:
-- orchestrator and activity: JSON `{"kind", "msg", "details"}` (PE's error format,
-  ../shared/notes/pe-clients.md section 3);
+- orchestrator, activity and subscriptions: JSON `{"kind", "msg", "details"}` (PE's
+  error format, ../shared/notes/pe-clients.md section 3);
 - PuppetDB: a plain-text body (../shared/notes/puppetdb.md section 1.4), except
   `PuppetDBJsonError`, where PuppetDB 7 answers JSON `{"error": msg}` (a command's
   400s, a sub-resource of an unknown report; measured by tests/conformance).
@@ -69,6 +69,7 @@ class PuppetDBJsonError(ApiError):
 _API_FORMATS = (
     ("/orchestrator/", "puppetlabs.orchestrator"),
     ("/activity-api/", "puppetlabs.activity"),
+    ("/subscriptions", "puppet-events.subscriptions"),
 )
 
 

@@ -12,7 +12,7 @@ from chalicelib.storage.dynamodb.tables import TABLES
 ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
-    "dynamodb:DeleteItem",           # retention: the scheduled pass (chalicelib/retention.py)
+    "dynamodb:DeleteItem",           # retention's scheduled pass; finished deliveries, deleted subscriptions
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
@@ -46,11 +46,34 @@ def static_policy(prefix: str = "puppet-events-") -> dict:
     ]}
 
 
-def template_policy() -> dict:
-    return {"Version": "2012-10-17", "Statement": [
-        statement(lambda name: {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TablePrefix}" + name}),
-        _logs(),
-    ]}
+def _table_arn(name: str) -> dict:
+    return {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TablePrefix}" + name}
+
+
+# The subscription signing key (subscriptions/signing.py): read once per process by
+# every function that signs or shows a secret.
+SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+# What Lambda's event source mapping does with the stream function's role: read the
+# table streams, and send a failed batch's description to the dead-letter queue.
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams")
+DEAD_LETTER_ACTIONS = ("sqs:SendMessage",)
+
+
+def template_policy(streams=(), dead_letters=None) -> dict:
+    """A function role's policy. `streams`: logical names of the tables whose streams
+    it reads; `dead_letters`: the queue ARN expression its mapping sends failures to."""
+    statements = [statement(_table_arn), _logs(),
+                  {"Sid": "SubscriptionKey", "Effect": "Allow", "Action": list(SECRET_ACTIONS),
+                   "Resource": {"Ref": "SubscriptionKey"}}]
+    if streams:
+        statements.append({"Sid": "TableStreams", "Effect": "Allow", "Action": list(STREAM_ACTIONS),
+                           "Resource": [{"Fn::Sub": _table_arn(name)["Fn::Sub"] + "/stream/*"}
+                                        for name in streams]})
+    if dead_letters:
+        statements.append({"Sid": "DeadLetters", "Effect": "Allow",
+                           "Action": list(DEAD_LETTER_ACTIONS), "Resource": dead_letters})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _logs() -> dict:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import sys
 
-from chalicelib.storage.dynamodb.tables import TABLES, TableSpec
+from chalicelib.storage.dynamodb.tables import STREAMED, TABLES, TableSpec
+from chalicelib.subscriptions import stream as subscription_stream
 
 from .policy import template_policy
 
@@ -73,6 +74,35 @@ CHECKOV_SKIPS = {
     ],
 }
 TABLE_CHECKOV_SKIPS = [("CKV_AWS_119", _CMK)]
+_NO_VPC = ("the function reaches only DynamoDB's public, IAM-authenticated TLS endpoint and "
+           "the subscribers' https receivers on the internet; a VPC would add NAT costs and "
+           "protect nothing private")
+_ENV = ("the environment holds no secrets (storage kind, table prefix, the ARN of the "
+        "signing key's secret, not the key); Lambda encrypts it at rest with its AWS-managed key")
+_LOGS = ("the logs hold no secrets or bodies (subscription ids, webhook-ids and delivery "
+         "errors only); CloudWatch encrypts them at rest")
+SUBSCRIPTION_CHECKOV_SKIPS = {
+    "SubscriptionStream": [
+        ("CKV_AWS_116", "Lambda's event source mapping invokes the function synchronously; "
+                        "its failed batches go to the mapping's on-failure destination "
+                        "(SubscriptionDeadLetters), which an async dead-letter queue would not see"),
+        ("CKV_AWS_117", _NO_VPC), ("CKV_AWS_173", _ENV)],
+    "SubscriptionRetries": [("CKV_AWS_117", _NO_VPC), ("CKV_AWS_173", _ENV)],
+    "SubscriptionStreamLogGroup": [("CKV_AWS_158", _LOGS)],
+    "SubscriptionRetriesLogGroup": [("CKV_AWS_158", _LOGS)],
+    "SubscriptionKey": [
+        ("CKV_AWS_149", "encrypted with the AWS-managed key: a customer-managed key adds "
+                        "cost and a way to lose every subscription's secret, and IAM already "
+                        "limits reading it to the three functions; it is not rotated "
+                        "automatically: every subscription's secret derives from it "
+                        "(subscriptions/signing.py)")],
+    "SubscriptionDeadLetters": [
+        ("CKV_AWS_27", "encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which "
+                       "this check does not recognise; a KMS key would add key permissions "
+                       "for the event source mapping and hold only batch descriptions (no "
+                       "event bodies)")],
+}
+CHECKOV_SKIPS.update(SUBSCRIPTION_CHECKOV_SKIPS)
 
 
 def _checkov_metadata(skips) -> dict:
@@ -89,6 +119,9 @@ def table_resource(spec: TableSpec) -> dict:
     if spec.ttl_attribute:      # DynamoDB deletes expired items (chalicelib/retention.py)
         properties["TimeToLiveSpecification"] = {"AttributeName": spec.ttl_attribute,
                                                  "Enabled": True}
+    if spec.stream:     # CloudFormation names only the view type (no StreamEnabled)
+        properties["StreamSpecification"] = {
+            "StreamViewType": properties.pop("StreamSpecification")["StreamViewType"]}
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -117,15 +150,89 @@ GATEWAY_RESPONSES = {
 }
 
 
+# The environment every function reads its settings from.
+def _environment() -> dict:
+    return {
+        "EVENTS_TABLE_PREFIX": {"Ref": "TablePrefix"},
+        "EVENTS_PUBLIC_URL": {"Fn::If": ["HasDomain", {"Fn::Sub": "https://${DomainName}"},
+                                         {"Ref": "AWS::NoValue"}]},
+        "EVENTS_SUBSCRIPTION_KEY_SECRET": {"Ref": "SubscriptionKey"},
+    }
+
+
+def _stream_event(spec: TableSpec) -> dict:
+    """The event source mapping of one table's stream (subscriptions/stream.py)."""
+    return {"Type": "DynamoDB", "Properties": {
+        "Stream": {"Fn::GetAtt": [_logical_id(spec), "StreamArn"]},
+        "BatchSize": subscription_stream.BATCH_SIZE,
+        "StartingPosition": "TRIM_HORIZON",
+        "MaximumBatchingWindowInSeconds": 0,
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": subscription_stream.RETRIES,
+        "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {
+            "Fn::GetAtt": ["SubscriptionDeadLetters", "Arn"]}}},
+    }}
+
+
+def _log_group(function: str) -> dict:
+    return {"Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${" + function + "}"},
+                           "RetentionInDays": {"Ref": "LogRetentionDays"}}}
+
+
+def subscription_resources() -> dict:
+    """Webhook subscriptions in the cloud (docs/subscriptions.md): the stream function
+    with one mapping per streamed table (the first replaces Chalice's placeholder ARN),
+    the retry schedule's function, the mappings' dead-letter queue, the signing key."""
+    events = {"SubscriptionStreamDynamodbEventSource": _stream_event(STREAMED[0])}
+    events.update({f"SubscriptionStream{_logical_id(spec)}": _stream_event(spec)
+                   for spec in STREAMED[1:]})
+    concurrency = {"Fn::If": ["HasConcurrencyLimit", 1, {"Ref": "AWS::NoValue"}]}
+    return {
+        "SubscriptionStream": {"Properties": {
+            "Environment": {"Variables": _environment()},
+            "Timeout": subscription_stream.TIMEOUT_SECONDS,
+            "ReservedConcurrentExecutions": {"Fn::If": [
+                "HasConcurrencyLimit", len(STREAMED) * 2, {"Ref": "AWS::NoValue"}]},
+            "Events": events}},
+        "SubscriptionStreamRole": {"Properties": {"Policies": [
+            {"PolicyName": "SubscriptionStreamRolePolicy", "PolicyDocument": template_policy(
+                streams=[spec.name for spec in STREAMED],
+                dead_letters={"Fn::GetAtt": ["SubscriptionDeadLetters", "Arn"]})}]}},
+        # One at a time: two drainers would race for the same groups' order.
+        "SubscriptionRetries": {"Properties": {
+            "Environment": {"Variables": _environment()},
+            "Timeout": subscription_stream.TIMEOUT_SECONDS,
+            "ReservedConcurrentExecutions": concurrency,
+            "DeadLetterQueue": {"Type": "SQS", "TargetArn": {
+                "Fn::GetAtt": ["SubscriptionDeadLetters", "Arn"]}}}},
+        "SubscriptionRetriesRole": {"Properties": {"Policies": [
+            {"PolicyName": "SubscriptionRetriesRolePolicy", "PolicyDocument": template_policy(
+                dead_letters={"Fn::GetAtt": ["SubscriptionDeadLetters", "Arn"]})}]}},
+        "SubscriptionStreamLogGroup": _log_group("SubscriptionStream"),
+        "SubscriptionRetriesLogGroup": _log_group("SubscriptionRetries"),
+        "SubscriptionDeadLetters": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"MessageRetentionPeriod": 14 * 24 * 3600,
+                           "SqsManagedSseEnabled": True},
+        },
+        # Generated by CloudFormation, never shown: subscriptions' secrets derive from it.
+        "SubscriptionKey": {
+            "Type": "AWS::SecretsManager::Secret",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "Derives webhook subscriptions' signing secrets (puppet-events)",
+                "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True}},
+        },
+    }
+
+
 def template() -> dict:
     resources = {_logical_id(spec): table_resource(spec) for spec in TABLES}
     resources.update({
         "APIHandler": {"Properties": {
-            "Environment": {"Variables": {
-                "EVENTS_TABLE_PREFIX": {"Ref": "TablePrefix"},
-                "EVENTS_PUBLIC_URL": {"Fn::If": ["HasDomain", {"Fn::Sub": "https://${DomainName}"},
-                                                 {"Ref": "AWS::NoValue"}]},
-            }},
+            "Environment": {"Variables": _environment()},
             # A cap on concurrent executions caps the DynamoDB on-demand bill a flood of
             # requests can run up (API Gateway answers 429 beyond it).
             "ReservedConcurrentExecutions": {"Fn::If": [
@@ -178,6 +285,7 @@ def template() -> dict:
                            "Stage": STAGE},
         },
     })
+    resources.update(subscription_resources())
     for logical_id, skips in CHECKOV_SKIPS.items():
         resources.setdefault(logical_id, {})["Metadata"] = _checkov_metadata(skips)
     return {

@@ -102,7 +102,8 @@ def test_error_bodies_are_json_for_orchestrator_and_activity_and_text_for_puppet
             continue
         # trapperkeeper-status answers JSON under /services and text under /simple.
         expected = ["application/json"] \
-            if path.startswith(("/orchestrator/", "/activity-api/", STATUS + "services")) \
+            if path.startswith(("/orchestrator/", "/activity-api/", "/subscriptions",
+                                STATUS + "services")) \
             else ["text/plain"]
         for status, response in operation["responses"].items():
             if int(status) < 400:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from . import activity, orchestrator, puppetdb, retention, tokens
+from . import activity, orchestrator, puppetdb, retention, subscriptions, tokens
 from .client import GuardedClient, make_client
 from .codec import to_value
 from .tables import TABLES, create_tables
@@ -14,7 +14,8 @@ PING_KEY = {"id": to_value("status-ping")}
 
 
 class DynamoStorage(orchestrator.JobItems, puppetdb.PuppetdbItems, activity.CommitItems,
-                    tokens.TokenItems, retention.RetentionItems):
+                    tokens.TokenItems, retention.RetentionItems,
+                    subscriptions.SubscriptionItems):
     def __init__(self, table_prefix: str, client=None):
         self.table_prefix = table_prefix
         self.client = GuardedClient(client or make_client())

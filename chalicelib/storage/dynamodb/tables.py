@@ -23,6 +23,9 @@ class TableSpec:
     indexes: tuple[Index, ...] = ()
     # DynamoDB TTL: the attribute (epoch seconds) after which items are deleted.
     ttl_attribute: str | None = None
+    # A DynamoDB stream of new item images: the tables whose inserts feed webhook
+    # subscriptions (subscriptions/stream.py; docs/dynamodb.md, "Subscriptions").
+    stream: bool = False
 
     def create_arguments(self, prefix: str) -> dict:
         """Arguments for `CreateTable` (on-demand billing, indexes project all)."""
@@ -42,6 +45,9 @@ class TableSpec:
                  "KeySchema": _key_schema(index.hash_key, index.range_key),
                  "Projection": {"ProjectionType": "ALL"}}
                 for index in self.indexes]
+        if self.stream:
+            arguments["StreamSpecification"] = {"StreamEnabled": True,
+                                                "StreamViewType": STREAM_VIEW}
         return arguments
 
     def _keys(self):
@@ -61,11 +67,14 @@ def _key_schema(hash_key, range_key) -> list[dict]:
     return schema
 
 
+STREAM_VIEW = "NEW_IMAGE"     # the handler needs the new item only
+
 # Orchestrator: jobs, their nodes and events, and the two counters, in one table.
 # Every job carries `jobs = "JOB"` and one sort attribute per `order_by`, so each
 # listing order is a Query on its own index (docs/dynamodb.md, "Orchestrator").
 JOBS = TableSpec(
     name="jobs",
+    stream=True,                 # job events (orchestrator.job_event)
     indexes=(
         Index("jobs-by-name", ("jobs", "S"), ("number", "N")),
         Index("jobs-by-timestamp", ("jobs", "S"), ("by_timestamp", "S")),
@@ -95,6 +104,7 @@ PDB_EVENTS = TableSpec(
 PDB_REPORTS = TableSpec(
     name="pdb-reports",
     ttl_attribute=EXPIRES_ATTRIBUTE,
+    stream=True,                 # report commit items (puppetdb.report, puppetdb.event)
     indexes=(
         Index("pdb-reports-by-certname", ("certname", "S"), ("order_key", "S")),
         Index("pdb-reports-all", ("listing", "S"), ("order_key", "S")),
@@ -115,13 +125,25 @@ PDB_LATEST = TableSpec(
 # type, a subject index, and counters (docs/dynamodb.md, "Activity service").
 ACTIVITY = TableSpec(
     name="activity",
+    stream=True,                 # commit items (activity.commit)
     indexes=(Index("activity-by-subject", ("subject_key", "S"), ("order_key", "S")),),
 )
 
 # API tokens by public id (hash and metadata only; docs/security.md).
 TOKENS = TableSpec(name="tokens", hash_key=("id", "S"), range_key=None)
 
-TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, PDB_LATEST, ACTIVITY, TOKENS)
+# Webhook subscriptions ("SUB", id), their pending deliveries (the retry store:
+# "D#<group>", seq) and dead letters ("DL#<subscription>", webhook-id). Pending
+# deliveries carry `queue` and `due_key`, so the dispatcher finds what is due with
+# one Query (docs/dynamodb.md, "Subscriptions").
+SUBSCRIPTIONS = TableSpec(
+    name="subscriptions",
+    indexes=(Index("subscriptions-due", ("queue", "S"), ("due_key", "S")),),
+)
+
+TABLES: tuple[TableSpec, ...] = (JOBS, PDB_EVENTS, PDB_REPORTS, PDB_LATEST, ACTIVITY, TOKENS,
+                                  SUBSCRIPTIONS)
+STREAMED: tuple[TableSpec, ...] = tuple(spec for spec in TABLES if spec.stream)
 
 
 def create_tables(client, prefix: str, specs=TABLES, wait: bool = True) -> list[str]:

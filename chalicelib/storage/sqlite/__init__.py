@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import logging
 
-from . import activity, orchestrator, puppetdb, retention, tokens
+from . import activity, orchestrator, puppetdb, retention, subscriptions, tokens
 from .connection import Connections
 
 log = logging.getLogger(__name__)
 
 
 class SqliteStorage(orchestrator.JobTables, puppetdb.PuppetdbTables, activity.CommitTables,
-                    tokens.TokenTables, retention.RetentionTables, Connections):
-    schema = orchestrator.SCHEMA + puppetdb.SCHEMA + activity.SCHEMA + tokens.SCHEMA
+                    tokens.TokenTables, retention.RetentionTables,
+                    subscriptions.SubscriptionTables, Connections):
+    schema = (orchestrator.SCHEMA + puppetdb.SCHEMA + activity.SCHEMA + tokens.SCHEMA
+              + subscriptions.SCHEMA)
     # After the upgrades: its indexes name columns they may add.
     late_schema = retention.SCHEMA
     upgrades = (puppetdb.upgrade,)

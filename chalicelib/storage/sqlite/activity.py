@@ -18,6 +18,9 @@ from ...paging import Page
 from ...query import sql
 from ...query.ast import EVERYTHING, Node
 from ...jsontext import JSONText, loads
+from ...subscriptions.model import COMMIT
+from ...subscriptions.records import commit as commit_record
+from . import subscriptions as outbox
 from .connection import bounded_read, new_record
 
 SCHEMA = """
@@ -149,6 +152,7 @@ class CommitTables:
         if job_run:
             db.conn.execute("INSERT INTO activity_job_runs (sequence, job, node) VALUES (?, ?, ?)",
                             (sequence, *job_run))
+        outbox.enqueue(db, COMMIT, lambda: [commit_record(new, sequence)])
         return sequence
 
     @bounded_read

@@ -11,6 +11,9 @@ from ...paging import Page
 from ...query import sql
 from ...query.ast import Node
 from ...jsontext import JSONText, loads, loads_own
+from ...subscriptions.model import JOB_EVENT
+from ...subscriptions.records import job_event as job_event_record
+from . import subscriptions as outbox
 from .connection import bounded_read, new_record
 
 SCHEMA = """
@@ -188,6 +191,8 @@ class JobTables:
                 (number, node.name, node.state, node.timestamp, node.start_timestamp,
                  node.finish_timestamp, node.latest_event_id, json.dumps(node.details))
                 for node in change.nodes.values()])
+            outbox.enqueue(db, JOB_EVENT, lambda: [job_event_record(JobEvent(
+                i, number, e.type, e.timestamp, e.details, e.message)) for i, e in stored])
         return [JobEvent(id=i, job=number, type=e.type, timestamp=e.timestamp,
                          details=e.details, message=e.message) for i, e in stored]
 

@@ -9,6 +9,7 @@ from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS
 from ...puppetdb.model import Report
 from ...query import aggregate, sql
 from ...query.ast import And, Match, Node, Not, Or
+from . import subscriptions as outbox
 from .connection import bounded_read
 
 # One row per node (puppetdb/nodes.py): the latest report's summary and the node's
@@ -257,6 +258,7 @@ class PuppetdbTables:
             if report.summary.get("environment") is not None:
                 db.execute("INSERT OR IGNORE INTO pdb_environments (name) VALUES (?)",
                            [report.summary["environment"]])
+            outbox.enqueue_report(db, report)
         return True
 
     def deactivate_node(self, certname: str, producer_timestamp: str) -> bool:
