@@ -34,6 +34,10 @@ NOT_RUN = {
              "this suite, clean deletes); this test does `make run`'s steps itself",
     ".venv/bin/python -m chalicelib.cli import-reports /opt/": "a Puppet Server's reportdir; "
              "tests/contract/test_reportdir_import.py imports one",
+    "python3.13 -m venv /opt/puppetboard": "installs puppetboard outside the checkout; "
+             "tests/e2e/test_puppetboard_e2e.py builds the same venv from the same pins",
+    "PUPPETBOARD_SETTINGS=": "serves puppetboard until stopped, with certificates under /etc; "
+             "tests/e2e/test_puppetboard_e2e.py runs it through a TLS front",
 }
 # Commands that need DynamoDB, skipped on the SQLite pass (they would call AWS).
 DYNAMODB_ONLY = ("create-tables",)
