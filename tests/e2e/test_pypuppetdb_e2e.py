@@ -142,3 +142,9 @@ def test_an_unknown_node_is_a_404(db):
         db.node("nowhere.anchor.test")
     assert error.value.response.status_code == 404
     assert error.value.response.json() == {"error": "No information is known about node nowhere.anchor.test"}
+
+
+def test_status_says_running_with_the_puppetdb_version(db):
+    status = db.status()      # GET /status/v1/services/puppetdb-status
+    assert (status["state"], status["service_version"], status["service_name"]) == (
+        "running", PUPPETDB_VERSION, "puppetdb-status")
