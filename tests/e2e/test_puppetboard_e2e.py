@@ -302,3 +302,11 @@ def test_chromium_renders_a_reports_event_rows(puppetboard, browser):
     rows = re.findall(r"<tr[^>]*>.*?</tr>", table.split("<tbody", 1)[1], re.S)
     assert len(rows) == 13          # DataTables built them from the page's data (scripts ran)
     assert any("Exec[always-fails]" in row and "failure" in row for row in rows)
+
+
+def test_chromium_renders_the_reports_table_from_its_json(puppetboard, browser):
+    dom = board.dump_dom(browser, puppetboard.url + "/reports", puppetboard.tmp)
+    table = re.search(r'<table id="reports_table".*?</table>', dom, re.S).group(0)
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", table.split("<tbody", 1)[1], re.S)
+    assert len(rows) == len(FIXTURES) + 1     # fetched by the page's script from /reports/json
+    assert any(f'/report/{FRESH}/{puppetboard.fresh_hash}"' in row for row in rows)
