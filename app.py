@@ -9,7 +9,6 @@ from chalicelib.openapi import blueprint as api_description
 from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
 from chalicelib.puppetdb.routes import blueprint as puppetdb
-from chalicelib.puppetdb.v4routes import blueprint as puppetdb_v4
 
 logs.configure()
 app = Chalice(app_name="puppet-events")
@@ -25,7 +24,6 @@ app.register_middleware(limits.enforce, "http")
 app.register_middleware(budget.request_budget, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
-app.register_blueprint(puppetdb_v4)
 app.register_blueprint(activity, url_prefix="/activity-api")
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.

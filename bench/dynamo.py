@@ -103,7 +103,7 @@ def patterns(reports: list, commits: list, jobs: int) -> list[tuple[Case, bool]]
 
 
 def run(store, events: int, commits: int, jobs: int, job_events: int) -> dict:
-    from chalicelib.puppetdb import reports as parse
+    from chalicelib.puppetdb.ingest import reports as parse
     from . import datasets
     stored_reports = [parse.from_v8(b) for b in datasets.reports(events, nodes=max(10, events // 100))]
     for report in stored_reports:

@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 
 from . import datasets
 

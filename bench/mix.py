@@ -14,8 +14,8 @@ from chalicelib import timestamps
 from chalicelib.activity import parsing as activity_parsing
 from chalicelib.config import settings
 from chalicelib.orchestrator import parsing as orchestrator_parsing
-from chalicelib.puppetdb import parsing as puppetdb_parsing
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb.dialects import v1_4
+from chalicelib.puppetdb.catalogue import full_order
 from chalicelib.storage.sqlite.connection import _regexp
 
 from .timing import percentiles
@@ -33,7 +33,7 @@ class Case:
         """The storage call the route makes for these parameters (parsed the route's way)."""
         params = self.params
         if self.api == "puppetdb":
-            q = puppetdb_parsing.event_query(dict(params), "application/json")
+            q = v1_4.event_query(dict(params), "application/json")
             limit = q.limit if q.limit is not None else settings().event_query_limit + 1
             return lambda: store.find_events(q.where, full_order(q.order), q.offset, limit,
                                              with_total=q.include_total)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from chalicelib.activity.parsing import QUERY_ITEM_KEYS
-from chalicelib.puppetdb.model import EVENT_FIELDS
-from chalicelib.puppetdb.query import FIELDS as EXPERIMENTAL_FIELDS
+from chalicelib.puppetdb.catalogue import EVENT_FIELDS
+from chalicelib.puppetdb.catalogue import V1_4_QUERY_FIELDS as EXPERIMENTAL_FIELDS
 
 OPERATORS = ("=", "~", "<", ">", "<=", ">=", "and", "or", "not", "AND", "in", "null?",
              "extract", "subquery", "select_events")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..puppetdb import reportdir
+from ..puppetdb.ingest import reportdir
 
 
 def run(store, directory: Path, where: str, out=None, progress=None) -> int:

@@ -2,7 +2,7 @@
 ../shared/notes/puppetdb.md section 4): the conformance data set and `make run`'s demo."""
 from __future__ import annotations
 
-from . import reports
+from .ingest import reports
 
 
 def _event(status, timestamp, resource_type, title, prop, new, old, message, file, line, path):

@@ -1,6 +1,9 @@
-"""PuppetDB routes at the root: `POST /pdb/cmd/v1`, `POST /v2/commands`,
-`GET /experimental/events` (spec 002; ../shared/notes/puppetdb.md). Errors are
-plain text (errors.render picks the format by path)."""
+"""PuppetDB's routes (../shared/notes/puppetdb.md; spec 002): the commands
+`POST /pdb/cmd/v1` and `POST /v2/commands`, the 1.4 `GET /experimental/events`, the
+v4 queries under /pdb/query/v4 (notes 3 and 5) and `/pdb/meta/v1/version`. Each
+query route: parameters (URL, or a JSON body for a v4 POST) -> dialect -> query
+-> view. Errors are plain text unless PuppetDB 7 answers JSON (errors.render picks
+the format by path)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,10 +15,17 @@ from .. import answer_budget, http
 from ..auth import certs
 from ..auth import middleware as auth
 from ..config import settings
-from ..errors import ApiError
+from ..errors import ApiError, PuppetDBJsonError
+from ..query.ast import Compare, all_of
 from ..storage import get_storage
-from . import parsing, reports, views
-from .model import full_order
+from . import PUPPETDB_VERSION, queries, views
+from .catalogue import EVENTS, REPORTS, full_order
+from .dialects import v1_4
+from .dialects import v4 as v4_dialect
+from .ingest import commands
+from .ingest import reports as report_formats     # `reports` is the v4 route below
+
+QUERY = "/pdb/query/v4"
 
 blueprint = Blueprint(__name__)
 
@@ -29,7 +39,7 @@ def _header(name: str) -> str | None:
     return headers.get(name)
 
 
-def _params() -> dict:
+def _query_params() -> dict:
     return dict(_request().query_params or {})
 
 
@@ -48,38 +58,37 @@ def _store(report) -> Response:
 
 @blueprint.route("/pdb/cmd/v1", methods=["POST"], content_types=http.ANY_CONTENT)
 def command():
-    params = _params()
-    parsing.store_report_command(params)
+    params = _query_params()
+    commands.store_report_command(params)
     _certificate_may_send(params["certname"])
-    parsing.require_json_content(_header("content-type"))
-    body = parsing.json_document(parsing.command_body(_request().raw_body,
-                                                      _header("content-encoding")),
-                                 bad=parsing.command_error)
+    commands.require_json_content(_header("content-type"))
+    raw = commands.command_body(_request().raw_body, _header("content-encoding"))
+    body = commands.json_document(raw, bad=commands.command_error)
     try:
-        report = reports.from_v8(body)
-    except reports.InvalidReport as error:
-        raise parsing.invalid_report(
+        report = report_formats.from_v8(body)
+    except report_formats.InvalidReport as error:
+        raise commands.invalid_report(
             error, f'Command "store report" for certname "{params["certname"]}" is invalid. ',
-            bad=parsing.command_error) from None
+            bad=commands.command_error) from None
     _certificate_may_send(report.certname)
     return _store(report)
 
 
 @blueprint.route("/v2/commands", methods=["POST"], content_types=http.ANY_CONTENT)
 def v2_commands():
-    raw = parsing.command_body(_request().raw_body, _header("content-encoding"))
-    payload = parsing.v2_command(raw, lambda text: hashlib.sha1(text.encode("utf-8")).hexdigest())
+    raw = commands.command_body(_request().raw_body, _header("content-encoding"))
+    payload = commands.v2_command(raw, lambda text: hashlib.sha1(text.encode("utf-8")).hexdigest())
     try:
-        report = reports.from_v2(payload)
-    except reports.InvalidReport as error:
-        raise parsing.invalid_report(error) from None
+        report = report_formats.from_v2(payload)
+    except report_formats.InvalidReport as error:
+        raise commands.invalid_report(error) from None
     _certificate_may_send(report.certname)
     return _store(report)
 
 
 @blueprint.route("/experimental/events", methods=["GET"], content_types=http.ANY_CONTENT)
-def events():
-    request = parsing.event_query(_params(), _header("accept"))
+def experimental_events():
+    request = v1_4.event_query(_query_params(), _header("accept"))
     order = full_order(request.order)
     fail_limit = settings().event_query_limit
     counted = request.include_total     # counting reads every match: only when asked
@@ -95,7 +104,98 @@ def events():
             # clients written against it see the same failure.
             raise ApiError(500, "too-many-results", "Query returns more than the maximum "
                            f"number of results (max: {fail_limit})")
-    items, headers = answer_budget.json_page(page.items, views.event, request.offset)
+    items, headers = answer_budget.json_page(page.items, views.experimental_event, request.offset)
     if request.include_total:
         headers["X-Records"] = str(page.total)
     return http.json_response(items, headers=headers)
+
+
+# ------------------------------------------------------------------ v4
+
+def _v4_params() -> dict:
+    """The URL's parameters, and for POST the JSON body's (v4 only)."""
+    request = _request()
+    params = dict(request.query_params or {})
+    if request.method == "POST":
+        params.update(v4_dialect.from_body(request.raw_body))
+    return params
+
+
+def _parse(entity, allowed, **options) -> v4_dialect.Request:
+    return v4_dialect.parse_request(_v4_params(), _header("accept"), entity, allowed, **options)
+
+
+def _answer(records, render, request: v4_dialect.Request, total: int | None):
+    """The page within the answer budget: `X-Next-Offset` when it stopped short."""
+    items, headers = answer_budget.json_page(records, render, request.offset)
+    if request.include_total:
+        headers["X-Records"] = str(total)
+    return http.json_response(items, headers=headers)
+
+
+def _events(extra=None):
+    request = _parse(EVENTS, v4_dialect.EVENTS_PARAMS)
+    where = request.where if extra is None else all_of(extra, request.where)
+    page = queries.events(get_storage(), request, settings().event_query_limit, where)
+    return _answer(page.items, views.event, request, page.total)
+
+
+@blueprint.route(QUERY + "/events", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def events():
+    return _events()
+
+
+@blueprint.route(QUERY + "/reports", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def reports():
+    request = _parse(REPORTS, v4_dialect.REPORTS_PARAMS)
+    page = queries.reports(get_storage(), request)
+    return _answer(page.items, views.report, request, page.total)
+
+
+@blueprint.route(QUERY + "/reports/{report_hash}/events", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def report_events(report_hash):
+    _report_or_404(report_hash)
+    return _events(Compare("report", "=", report_hash))
+
+
+def _report_or_404(report_hash: str) -> dict:
+    """PuppetDB 7 answers every sub-resource of an unknown report 404, in JSON."""
+    found = queries.report(get_storage(), report_hash)
+    if found is None:
+        raise PuppetDBJsonError(404, "not-found",
+                                f"No information is known about report {report_hash}")
+    return found
+
+
+@blueprint.route(QUERY + "/reports/{report_hash}/metrics", methods=["GET"],
+                 content_types=http.ANY_CONTENT)
+def report_metrics(report_hash):
+    return http.json_response(views.metrics(_report_or_404(report_hash)))
+
+
+@blueprint.route(QUERY + "/reports/{report_hash}/logs", methods=["GET"],
+                 content_types=http.ANY_CONTENT)
+def report_logs(report_hash):
+    return http.json_response(views.logs(_report_or_404(report_hash)))
+
+
+@blueprint.route(QUERY + "/event-counts", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def event_counts():
+    request = _parse(EVENTS, v4_dialect.EVENT_COUNTS_PARAMS, counting=True)
+    summarize_by, page = queries.event_counts(get_storage(), request, settings().event_query_limit)
+    return _answer(page.items, lambda r: views.event_count(summarize_by, r), request,
+                   page.total)
+
+
+@blueprint.route(QUERY + "/aggregate-event-counts", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def aggregate_event_counts():
+    request = _parse(EVENTS, v4_dialect.AGGREGATE_PARAMS, counting=True, aggregate=True)
+    return http.json_response(
+        queries.aggregate_event_counts(get_storage(), request, settings().event_query_limit))
+
+
+@blueprint.route("/pdb/meta/v1/version", methods=["GET"], content_types=http.ANY_CONTENT)
+def version():
+    return http.json_response({"version": PUPPETDB_VERSION})

@@ -69,7 +69,7 @@ class PuppetdbEventStore(Protocol):
 
         The latest report of a node is the one with the greatest `latest_key`; on
         equal keys, the smaller hash: the v4 reports default order's tiebreak
-        (v4fields.REPORTS, hash ascending), so `latest_report?` names the report
+        (catalogue.REPORTS, hash ascending), so `latest_report?` names the report
         that order lists first, whatever the arrival order."""
 
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],

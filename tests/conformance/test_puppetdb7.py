@@ -154,7 +154,7 @@ def test_at_least_80_requests_are_compared():
 
 
 def test_the_service_computes_puppetdbs_own_report_hashes(puppetdb_hashes, service_hashes):
-    """The same reports get the same hash from both (puppetdb/identity.py): the mapping
+    """The same reports get the same hash from both (puppetdb/ingest/identity.py): the mapping
     through (certname, start_time) is then the identity."""
     assert service_hashes == puppetdb_hashes
 

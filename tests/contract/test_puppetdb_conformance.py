@@ -6,10 +6,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.puppetdb import demo, query
+from chalicelib.puppetdb import demo
+from chalicelib.puppetdb.dialects import v1_4
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.sqlite import SqliteStorage
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb.catalogue import full_order
 
 T1, T2, T3 = ("2011-01-01T12:00:01-03:00", "2011-01-01T12:00:02-03:00",
               "2011-01-01T12:00:03-03:00")
@@ -120,7 +121,7 @@ def _resolve(term, reports):
 
 
 def _run(store, reports, term):
-    page = store.find_events(query.parse(_resolve(term, reports)), full_order(()), 0, None)
+    page = store.find_events(v1_4.parse(_resolve(term, reports)), full_order(()), 0, None)
     return _ids(reports, page.items)
 
 

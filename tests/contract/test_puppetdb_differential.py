@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from moto import mock_aws
 
-from chalicelib.puppetdb import query, reports
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb.dialects import v1_4
+from chalicelib.puppetdb.ingest import reports
+from chalicelib.puppetdb.catalogue import full_order
 from chalicelib.query import evaluate
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.sqlite import SqliteStorage
@@ -93,7 +94,7 @@ def _stores(prefix):
 
 
 def _check(sqlite, dynamo, stored, term, keys):
-    where, order = query.parse(term), full_order(keys)
+    where, order = v1_4.parse(term), full_order(keys)
     expected = _reference(stored, where, order)
     for store in (sqlite, dynamo):
         page = store.find_events(where, order, 0, None)

@@ -8,8 +8,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.puppetdb import demo, query
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb import demo
+from chalicelib.puppetdb.dialects import v1_4
+from chalicelib.puppetdb.catalogue import full_order
 from chalicelib.storage.dynamodb import DynamoStorage
 
 
@@ -29,7 +30,7 @@ def _big_report(count: int):
 
 
 def _visible(store, report):
-    return store.find_events(query.parse(["=", "report", report.hash]), full_order(()), 0, None)
+    return store.find_events(v1_4.parse(["=", "report", report.hash]), full_order(()), 0, None)
 
 
 def test_a_report_of_250_events_is_stored_whole(dynamo):
@@ -71,5 +72,5 @@ def test_keyed_patterns_never_scan(dynamo, monkeypatch, term):
     def no_scan(**kwargs):
         raise AssertionError("Scan used for an indexed pattern")
     monkeypatch.setattr(dynamo.client, "scan", no_scan)
-    page = dynamo.find_events(query.parse(term), full_order(()), 0, None)
+    page = dynamo.find_events(v1_4.parse(term), full_order(()), 0, None)
     assert page.total > 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from chalicelib.puppetdb import demo, v4query
-from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+from chalicelib.puppetdb import demo
+from chalicelib.puppetdb.dialects import v4
+from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
 from chalicelib.storage.sqlite import SqliteStorage
 
 OLD_SCHEMA = """
@@ -32,10 +33,10 @@ def test_an_older_file_gains_the_v4_columns_and_keeps_its_data(tmp_path):
     try:
         b1, _ = demo.example_reports()
         assert store.store_report(b1)
-        old = store.find_reports(v4query.parse(["=", "hash", "old"], REPORTS),
+        old = store.find_reports(v4.parse(["=", "hash", "old"], REPORTS),
                                    REPORTS.tiebreak, 0, None).items
         assert old[0]["certname"] == "old.example" and old[0]["metrics"] is None
-        events = store.find_events(v4query.parse(["null?", "name", True], EVENTS),
+        events = store.find_events(v4.parse(["null?", "name", True], EVENTS),
                                    EVENTS.tiebreak, 0, None).items
         assert {e["report"] for e in events} == {"old", b1.hash}
     finally:
@@ -52,7 +53,7 @@ def test_an_older_files_microsecond_times_are_truncated_to_milliseconds_once(tmp
     store = SqliteStorage(str(path))
     try:
         found = store.find_events(
-            v4query.parse(["=", "timestamp", "2020-01-01T00:00:00.123Z"], EVENTS),
+            v4.parse(["=", "timestamp", "2020-01-01T00:00:00.123Z"], EVENTS),
             EVENTS.tiebreak, 0, None).items
         assert [e["timestamp"] for e in found] == ["2020-01-01T00:00:00.123000Z"]
         (latest_key,) = store.db().conn.execute("SELECT latest_key FROM pdb_reports").fetchone()

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from chalicelib.puppetdb import reports, v4query
-from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+from chalicelib.puppetdb.dialects import v4
+from chalicelib.puppetdb.ingest import reports
+from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
 from chalicelib.query.ast import EVERYTHING
 from tests.conftest import ADAPTERS, make_store
 
@@ -45,12 +46,12 @@ def stored(request, tmp_path_factory):
 
 
 def _events(store, query):
-    return store.find_events(v4query.parse(query, EVENTS), EVENTS.tiebreak, 0, None).items
+    return store.find_events(v4.parse(query, EVENTS), EVENTS.tiebreak, 0, None).items
 
 
 def _reports(store, query=None, order=(("producer_timestamp", "desc"), ("hash", "asc")),
              offset=0, limit=None):
-    where = EVERYTHING if query is None else v4query.parse(query, REPORTS)
+    where = EVERYTHING if query is None else v4.parse(query, REPORTS)
     return store.find_reports(where, order, offset, limit)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 from tests.contract.test_puppetdb_v4_store import RECEIVED, _bodies, _events, _reports
 
 

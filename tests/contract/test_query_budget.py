@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 from chalicelib.query import budget
 from chalicelib.query.ast import EVERYTHING, Match
 from chalicelib.storage.base import QueryTooExpensive

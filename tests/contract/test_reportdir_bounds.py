@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from chalicelib.puppetdb import reportdir
+from chalicelib.puppetdb.ingest import reportdir
 
 REPORTDIR = Path(__file__).parent.parent / "fixtures" / "puppet" / "reportdir"
 

@@ -10,8 +10,9 @@ import pytest
 
 from chalicelib.cli import import_reports
 from chalicelib.cli.__main__ import main
-from chalicelib.puppetdb import query, reports
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb.dialects import v1_4
+from chalicelib.puppetdb.ingest import reports
+from chalicelib.puppetdb.catalogue import full_order
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPORTDIR = FIXTURES / "puppet" / "reportdir"
@@ -37,7 +38,7 @@ def _import(store, directory: Path) -> str:
 
 
 def _all_events(store) -> list[dict]:
-    where = query.parse(["~", "certname", "."])
+    where = v1_4.parse(["~", "certname", "."])
     return store.find_events(where, full_order([("report", "asc")]), 0, None).items
 
 

@@ -9,8 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.orchestrator.model import UnknownJob
-from chalicelib.puppetdb import demo, query
-from chalicelib.puppetdb.model import full_order
+from chalicelib.puppetdb import demo
+from chalicelib.puppetdb.dialects import v1_4
+from chalicelib.puppetdb.catalogue import full_order
 from chalicelib.query.ast import EVERYTHING
 from chalicelib.storage.base import StoreBusy, StoreUnavailable
 from chalicelib.storage.dynamodb import client as dynamodb_client
@@ -30,11 +31,11 @@ def _commits_total(store) -> int:
 
 
 def _visible(store, report) -> int:
-    return store.find_events(query.parse(["=", "report", report.hash]), full_order(()), 0, None).total
+    return store.find_events(v1_4.parse(["=", "report", report.hash]), full_order(()), 0, None).total
 
 
 def _latest(store) -> set[str]:
-    page = store.find_events(query.parse(["=", "latest-report", True]), full_order(()), 0, None)
+    page = store.find_events(v1_4.parse(["=", "latest-report", True]), full_order(()), 0, None)
     return {e["report"] for e in page.items}
 
 

@@ -4,7 +4,7 @@ limit, the events page, and v4's report fail limit."""
 from __future__ import annotations
 
 from chalicelib.orchestrator import model, parsing
-from chalicelib.puppetdb import v4
+from chalicelib.puppetdb import queries
 from tests.factories import job_payload
 from tests.http.test_orchestrator_api import add_events, assert_error, create, post, running
 
@@ -42,9 +42,9 @@ def test_an_events_page_holds_at_most_the_page_size_and_next_events_continues(cl
 
 
 def test_v4_reports_past_the_report_fail_limit_without_a_limit_are_a_500(client, monkeypatch):
-    from chalicelib.puppetdb import reports
+    from chalicelib.puppetdb.ingest import reports
     from tests.http.test_puppetdb_v4_api import FIXTURES, _body
-    monkeypatch.setattr(v4, "REPORT_QUERY_LIMIT", 1)
+    monkeypatch.setattr(queries, "REPORT_QUERY_LIMIT", 1)
     for fixture in FIXTURES[:2]:
         assert client.store.store_report(reports.from_v8(_body(fixture)))
     response = client.http.get("/pdb/query/v4/reports")

@@ -13,14 +13,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.puppetdb import query as v14
-from chalicelib.puppetdb.v4fields import EVENTS
+from chalicelib.puppetdb.catalogue import EVENTS, V1_4_QUERY_FIELDS
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "puppetdb" / "store_report_v8_1.json"
 NULLABLE_V4 = sorted(name for name, field in EVENTS.fields.items()
                      if field.nullable and field.type != "latest")
 # 1.4's fields that can be NULL (its dashed names).
-NULLABLE_V14 = sorted(name for name, (stored, _) in v14.FIELDS.items()
+NULLABLE_V14 = sorted(name for name, (stored, _) in V1_4_QUERY_FIELDS.items()
                       if stored in {EVENTS.fields[n].stored for n in NULLABLE_V4})
 
 
@@ -92,7 +91,7 @@ def test_v4_not_of_an_or_is_definitely_false_on_both_sides(stored):
 
 @pytest.mark.parametrize("field", NULLABLE_V14)
 def test_1_4_not_equal_keeps_null_rows(stored, field):
-    v4_name = v14.FIELDS[field][0]
+    v4_name = V1_4_QUERY_FIELDS[field][0]
     events = _v4(stored, ["~", "certname", "."])
     value = _a_value(events, v4_name)
     response = stored.http.get("/experimental/events?" + urlencode(

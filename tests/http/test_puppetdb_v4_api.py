@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from moto import mock_aws
 
-from chalicelib.puppetdb import PUPPETDB_VERSION, reports
+from chalicelib.puppetdb import PUPPETDB_VERSION
+from chalicelib.puppetdb.ingest import reports
 from tests.conftest import ADAPTERS, make_store
 
 FIXTURES = sorted((Path(__file__).parent.parent / "fixtures" / "puppetdb").glob("store_report_v8_*.json"))

@@ -1,5 +1,5 @@
 """PuppetDB v4 over HTTP on SQLite: parameters, counting, distinct resources,
-ordering and errors. All of this happens above the storage port (v4params.py,
+ordering and errors. All of this happens above the storage port (dialects/v4.py,
 v4.py over find_events, whose semantics the contract tests check on both
 adapters), so one adapter suffices and keeps the suite fast."""
 from __future__ import annotations

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 from chalicelib.query import budget
 from chalicelib.storage.sqlite import connection
 from tests.activity_factories import add, commit

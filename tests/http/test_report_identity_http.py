@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib import timestamps
-from chalicelib.puppetdb import reports
+from chalicelib.puppetdb.ingest import reports
 from tests.http.test_write_bounds import V2_FORM, _v2_form
 from tests.payloads import JSON, PDB_BASIC, job_payload, report, report_path
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.puppetdb import demo, reports
+from chalicelib.puppetdb import demo
+from chalicelib.puppetdb.ingest import reports
 from chalicelib.puppetdb.model import containing_class
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "puppetdb" / "store_report_v8_1.json"

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.puppetdb import v4query
-from chalicelib.puppetdb.query import QueryError
-from chalicelib.puppetdb.v4fields import EVENTS, REPORTS
+from chalicelib.puppetdb.dialects import QueryError
+from chalicelib.puppetdb.dialects import v4
+from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
 from chalicelib.query.ast import And, Compare, In, IsNull, Match, Not
 
 
 def parse(term, entity=EVENTS):
-    return v4query.parse(term, entity)
+    return v4.parse(term, entity)
 
 
 def error(term, entity=EVENTS) -> str:

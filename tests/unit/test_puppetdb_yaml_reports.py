@@ -1,5 +1,5 @@
 """Puppet's stored YAML reports -> the v8 body its PuppetDB report processor sends
-(chalicelib/puppetdb/yaml_reports.py, ruby_yaml.py)."""
+(chalicelib/puppetdb/ingest/yaml_reports.py, ruby_yaml.py)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chalicelib.puppetdb import reports, ruby_yaml, yaml_reports
+from chalicelib.puppetdb.ingest import reports, ruby_yaml, yaml_reports
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPORTDIR = FIXTURES / "puppet" / "reportdir" / "node-a.anchor.test"

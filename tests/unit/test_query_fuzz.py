@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from chalicelib.activity import parsing as activity
 from chalicelib.errors import ApiError
-from chalicelib.puppetdb import parsing as puppetdb
-from chalicelib.puppetdb import query
+from chalicelib.puppetdb.dialects import v1_4
 from chalicelib.query.ast import Node
 from tests.query_strategies import activity_queries, json_values, puppetdb_queries
 
@@ -30,8 +29,8 @@ def _is_client_error(error: ApiError) -> bool:
 @given(puppetdb_queries)
 def test_puppetdb_query_json_parses_or_is_a_query_error(term):
     try:
-        assert isinstance(query.parse_text(_text(term)), Node)
-    except query.QueryError as error:
+        assert isinstance(v1_4.parse_text(_text(term)), Node)
+    except v1_4.QueryError as error:
         assert str(error)
 
 
@@ -40,7 +39,7 @@ def test_puppetdb_query_json_parses_or_is_a_query_error(term):
 def test_experimental_events_parameters_parse_or_are_400(term, order_by):
     params = {"query": _text(term), "order-by": _text(order_by)}
     try:
-        puppetdb.event_query(params, None)
+        v1_4.event_query(params, None)
     except ApiError as error:
         assert _is_client_error(error), error.msg
 

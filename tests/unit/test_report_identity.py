@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chalicelib.puppetdb import identity, reports
+from chalicelib.puppetdb.ingest import identity, reports
 from tests.payloads import PDB_BASIC, report
 
 

@@ -1,5 +1,5 @@
 """Which files of a reportdir are reports, and why the others are skipped
-(chalicelib/puppetdb/reportdir.py)."""
+(chalicelib/puppetdb/ingest/reportdir.py)."""
 from __future__ import annotations
 
 import shutil
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.puppetdb import reportdir
+from chalicelib.puppetdb.ingest import reportdir
 
 REPORTDIR = Path(__file__).parent.parent / "fixtures" / "puppet" / "reportdir"
 

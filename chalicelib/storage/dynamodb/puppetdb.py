@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 import json
 
 from ...paging import Page
-from ...puppetdb.model import EVENT_FIELDS, REPORT_FIELDS, Report, canonical_json
+from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_FIELDS
+from ...puppetdb.model import Report, canonical_json
 from ...query import evaluate
 from ...query.ast import And, Compare, In, Node, Not, Or
 from ...query.dynamodb import AccessPath, plan

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from ...paging import Page
-from ...puppetdb.model import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS, Report
+from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_DETAILS, REPORT_FIELDS
+from ...puppetdb.model import Report
 from ...query import sql
 from ...query.ast import And, Match, Node, Not, Or
 from .connection import bounded_read

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .model import canonical_json
+from ..model import canonical_json
 
 IDENTITY_FIELDS = ("certname", "puppet_version", "report_format", "configuration_version",
                    "start_time", "end_time", "producer_timestamp", "transaction_uuid")

@@ -1,8 +1,10 @@
-"""PuppetDB 7's v4 entities as data: each field's stored name and type, and the
+"""Every PuppetDB entity this service answers, as data (DESIGN.md 1): the stored
+event and report attributes, the 1.4 query fields of /experimental/events, and
+PuppetDB 7's v4 entities: each field's stored name and type, and the
 columns `order_by` accepts (../shared/notes/puppetdb.md 3; PDB query_eng/engine.clj
 report-events-query and reports-query, query.clj resource-event-columns).
 
-Types decide the operators (v4query.py): string (`=`, `~`, `in`), numeric and
+v4 types decide the operators (dialects/v4.py): string (`=`, `~`, `in`), numeric and
 timestamp (also `<`, `>`, `<=`, `>=`), boolean (`=`), json (values compared as
 canonical JSON text), array (`=`/`~` hold when any element does), latest
 (`latest_report?`, query only).
@@ -12,12 +14,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+# The event attributes of PuppetDB 1.4, in its response order (notes 1.7).
+V1_EVENT_FIELDS = ("certname", "configuration_version", "report", "status", "timestamp",
+                   "resource_type", "resource_title", "property", "new_value", "old_value",
+                   "message", "file", "line", "containment_path", "containing_class")
+# v4 adds these (notes 3); the report-level ones are copied onto every event so
+# both adapters filter on them like any other attribute.
+V4_EVENT_EXTRAS = ("name", "corrective_change", "environment", "run_start_time",
+                   "run_end_time", "report_receive_time")
+# Every stored event attribute (plus `seq`, its position in the report).
+EVENT_FIELDS = V1_EVENT_FIELDS + V4_EVENT_EXTRAS
+
+# Orderable fields of /experimental/events (notes 1.6: underscored names).
+ORDER_FIELDS = V1_EVENT_FIELDS
+
+# Report-level attributes (PuppetDB 7 reports entity, notes 3 and 5.1). `metrics`
+# and `logs` are kept as canonical JSON text; timestamps in stored form.
+REPORT_FIELDS = ("hash", "certname", "puppet_version", "report_format", "configuration_version",
+                 "start_time", "end_time", "producer_timestamp", "receive_time",
+                 "transaction_uuid", "catalog_uuid", "code_id", "job_id",
+                 "cached_catalog_status", "producer", "environment", "status", "noop",
+                 "noop_pending", "corrective_change", "type")
+REPORT_DETAILS = ("metrics", "logs")
+
+# Default order (notes 1.7): timestamp descending; ties broken by report and position.
+TIEBREAK = (("report", "asc"), ("seq", "asc"))
+DEFAULT_ORDER = (("timestamp", "desc"),)
+
+# /experimental/events query fields (document 002): field -> (AST field, kind). Kinds
+# decide which operators apply (notes 1.2 table; dialects/v1_4.py).
+V1_4_QUERY_FIELDS = {
+    "certname": ("certname", "string"),
+    "report": ("report", "string"),
+    "status": ("status", "string"),
+    "resource-type": ("resource_type", "string"),
+    "resource-title": ("resource_title", "string"),
+    "property": ("property", "string"),
+    "message": ("message", "string"),
+    "file": ("file", "string"),
+    "containing-class": ("containing_class", "string"),
+    "line": ("line", "number"),
+    "new-value": ("new_value", "json"),
+    "old-value": ("old_value", "json"),
+    "timestamp": ("timestamp", "timestamp"),
+    "latest-report": ("latest_report", "boolean"),
+}
+
+
+def full_order(keys) -> tuple[tuple[str, str], ...]:
+    """The requested order plus the stable tiebreak."""
+    keys = tuple(keys) or DEFAULT_ORDER
+    return keys + tuple(k for k in TIEBREAK if k[0] not in {n for n, _ in keys})
+
+
 @dataclass(frozen=True)
 class Field:
     stored: str          # the AST / storage field
     type: str
     # Whether PuppetDB 7 can hold SQL NULL here: a test on a NULL is unknown, so `not`
-    # of it excludes the row (v4query.three_valued). False where every row has a value
+    # of it excludes the row (dialects/v4.py three_valued). False where every row has a value
     # (new_value/old_value hold JSON null, not SQL NULL: `null?` never finds them).
     nullable: bool = True
 

@@ -12,8 +12,8 @@ from ..errors import ApiError
 from ..paging import Page
 from ..query import evaluate
 from ..query.ast import Compare, Node, all_of
-from .v4fields import COUNT_COLUMNS, EVENTS, REPORTS, STATUS_COUNTS, SUMMARIZE_BY, Entity
-from .v4params import Request, Window
+from .catalogue import COUNT_COLUMNS, EVENTS, REPORTS, STATUS_COUNTS, SUMMARIZE_BY, Entity
+from .dialects.v4 import Request, Window
 
 REPORT_QUERY_LIMIT = 1000       # reports carry metrics and logs: a smaller fail limit
 DISTINCT_KEY = ("certname", "resource_type", "resource_title", "property", "name")

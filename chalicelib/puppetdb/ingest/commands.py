@@ -1,31 +1,24 @@
-"""Request parameters and bodies -> what the store needs, with PuppetDB's error texts
-(../shared/notes/puppetdb.md 1.1, 1.4-1.6, 2.1-2.2)."""
+"""Command requests -> what the store needs, with PuppetDB's error texts: the
+`POST /pdb/cmd/v1` parameters and body, the 1.4 `/v2/commands` form, and refused
+reports (../shared/notes/puppetdb.md 2.1-2.2)."""
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
 
-from .. import limits, paging
-from ..config import settings
-from ..errors import ApiError, PuppetDBJsonError
-from . import query, reports
-from .model import ORDER_FIELDS
+from ... import limits, paging
+from ...errors import ApiError, PuppetDBJsonError
+from ..dialects import bad_request
+from . import reports
 
-EVENT_PARAMS = {"query", "limit", "offset", "order-by", "include-total"}
-ACCEPTABLE = {"*/*", "application/*", "application/json"}
 STORE_REPORT_VERSIONS = range(5, 9)       # v8 is parsed; PuppetDB 7.12 retires < 5
 # PuppetDB 7.12's commands and the query parameters /pdb/cmd/v1 accepts.
 PUPPETDB_COMMANDS = ("configure expiration", "deactivate node", "replace catalog",
                      "replace catalog inputs", "replace facts", "store report")
 COMMAND_PARAMS = {"command", "version", "certname", "producer-timestamp", "checksum",
                   "secondsToWaitForCompletion"}
-
-
-def bad_request(msg: str) -> ApiError:
-    return ApiError(400, "bad-request", msg)
 
 
 def invalid_report(error: ValueError, prefix: str = "",
@@ -37,120 +30,6 @@ def invalid_report(error: ValueError, prefix: str = "",
     return bad(prefix + str(error))
 
 
-@dataclass(frozen=True)
-class EventQuery:
-    where: object
-    order: tuple[tuple[str, str], ...]
-    limit: int | None
-    offset: int
-    include_total: bool
-
-
-def accepts_json(accept: str | None) -> bool:
-    """A missing header is allowed; otherwise one exact item must fit (notes 1.1)."""
-    if accept is None:
-        return True
-    return any(item.strip() in ACCEPTABLE for item in accept.split(","))
-
-
-def event_query(params: dict, accept: str | None) -> EventQuery:
-    """Order as at R (notes 1.1): paging params, other params, query, Accept."""
-    limit = page_limit(params.get("limit"))
-    offset = page_offset(params.get("offset"))
-    order = order_by(params.get("order-by"), "order-by", ORDER_FIELDS,
-                     f"'{', '.join(ORDER_FIELDS)}'")
-    for name in sorted(params):
-        if name not in EVENT_PARAMS:
-            raise bad_request(f"Unsupported query parameter '{name}'")
-    if "query" not in params:
-        raise bad_request("Missing required query parameter 'query'")
-    if not accepts_json(accept):
-        raise ApiError(406, "not-acceptable", "must accept application/json")
-    try:
-        where = query.parse_text(params["query"])
-    except query.QueryError as error:
-        raise bad_request(str(error)) from None
-    include_total = "include-total" in params and params["include-total"].strip().lower() in ("", "true")
-    return EventQuery(where, order, limit, offset, include_total)
-
-
-def _shown(raw: object) -> str:
-    return raw if isinstance(raw, str) else json.dumps(raw)
-
-
-def _integer(raw: object) -> int | None:
-    """An int (from a v4 JSON body), or integer text in ASCII digits, within 64 bits;
-    else None."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw if abs(raw) <= paging.MAX_INTEGER else None
-    return paging.decimal(_shown(raw), signed=False)
-
-
-def page_limit(raw: object) -> int | None:
-    """`limit`, 1.4 and v4 alike (notes 1.6): a positive integer up to the maximum."""
-    if raw is None:
-        return None
-    value = _integer(raw)
-    if value is None or value < 1:
-        raise bad_request(f"Illegal value '{_shown(raw)}' for :limit; "
-                          f"expected a positive non-zero integer.")
-    maximum = settings().max_page_limit
-    if value > maximum:
-        raise bad_request(f"Illegal value '{_shown(raw)}' for :limit; expected a positive "
-                          f"non-zero integer no greater than {maximum}.")
-    return value
-
-
-def page_offset(raw: object) -> int:
-    if raw is None:
-        return 0
-    value = _integer(raw)
-    if value is None or value < 0:
-        raise bad_request(f"Illegal value '{_shown(raw)}' for :offset; "
-                          f"expected a non-negative integer.")
-    return value
-
-
-def order_by(raw: object, name: str, columns, supported: str) -> tuple[tuple[str, str], ...]:
-    """1.5.0's validation (notes 1.6) of the 1.4 endpoint's `order-by`: an array of
-    {"field", "order"} maps, as JSON text. `name` is the parameter as the API spells
-    it; `supported` lists `columns` in that API's wording. v4 has its own, with
-    PuppetDB 7's texts (v4params.order_by)."""
-    if raw is None:
-        return ()
-    try:
-        terms = limits.query_value(raw, name)      # text, or a v4 POST body's value
-    except limits.TooComplex as error:
-        raise bad_request(str(error)) from None
-    except ValueError:
-        terms = None
-    if not isinstance(terms, list):
-        raise bad_request(f"Illegal value '{_shown(raw)}' for :{name}; expected an array of maps.")
-    order = []
-    for term in terms:
-        shown = json.dumps(term)
-        if not isinstance(term, dict):
-            raise bad_request(f"Illegal value '{shown}' in :{name}; expected a map.")
-        for key in term:
-            if key not in ("field", "order"):
-                raise bad_request(f"Illegal value '{shown}' in :{name}; unknown key '{key}'.")
-        if "field" not in term:
-            raise bad_request(f"Illegal value '{shown}' in :{name}; missing required key 'field'.")
-        column = term["field"]
-        if column not in columns:
-            raise bad_request(f"Unrecognized column '{column}' specified in :{name}; "
-                              f"Supported columns are {supported}")
-        direction = term.get("order", "asc")
-        if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
-            raise bad_request(f"Unsupported value {direction} for :order; "
-                              f"expected one of 'DESC' or 'ASC'")
-        order.append((column, direction.lower()))
-    return tuple(order)
-
-
-# ------------------------------------------------------------------ commands
 
 def command_body(raw: bytes | None, encoding: str | None) -> bytes:
     """The request body, gunzipped when `Content-Encoding: gzip` and refused (413)

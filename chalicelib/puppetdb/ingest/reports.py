@@ -10,11 +10,11 @@ import hashlib
 from datetime import timedelta
 from typing import Mapping
 
-from .. import timestamps
-from ..config import settings
-from ..paging import MAX_INTEGER
+from ... import timestamps
+from ...config import settings
+from ...paging import MAX_INTEGER
+from ..model import Report, canonical_json, containing_class
 from . import identity
-from .model import Report, canonical_json, containing_class
 
 
 class InvalidReport(ValueError):
