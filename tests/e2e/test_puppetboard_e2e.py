@@ -8,6 +8,10 @@ minute ago. puppetboard calls a node "unreported" when its last report is over t
 hours old (UNRESPONSIVE_HOURS), so only a fresh report shows a node as "failed", and
 only a report of the last 8 days counts in the daily chart.
 
+puppetboard runs with `DEFAULT_ENVIRONMENT = '*'` (all environments): its default,
+`production`, filters nodes on `catalog_environment`, which is null here as in a PuppetDB
+that holds no catalogs, so every node page would be empty. For `*` the index and the
+radiator read PuppetDB's population metrics (`/metrics/v2/read/...:name=num-nodes`).
 The requests every page sends are listed in FINDINGS ("puppetboard"), recorded from
 puppetboard against a real PuppetDB 7.12.1. Needs a Python >= 3.12 (puppetboard's own
 venv), nginx, openssl and Debian's chromium: skipped without them, failed under CI.
@@ -130,7 +134,8 @@ def puppetboard(request, python, nginx, pki, tmp_path_factory) -> Iterator[Board
             hashes[certname] = answer.json()[0]["hash"]
         front_process, port = start_nginx(nginx, tmp, pki, service, lifetime=board.LIFETIME_SECONDS)
         processes.append(front_process)
-        board_process, url = board.start(python, tmp, port, pki, "puppetboard")
+        board_process, url = board.start(python, tmp, port, pki, "puppetboard",
+                                         extra="DEFAULT_ENVIRONMENT = '*'")
         processes.append(board_process)
         yield Board(url, f"https://127.0.0.1:{port}", service, http, pki, tmp, hashes[FRESH],
                     hashes["node-a.anchor.test"], fresh["body"]["producer_timestamp"][:10])
