@@ -8,6 +8,7 @@ from chalicelib.errors import render_errors
 from chalicelib.openapi import blueprint as api_description
 from chalicelib.query import budget
 from chalicelib.orchestrator.routes import blueprint as orchestrator
+from chalicelib.puppetdb.metrics import blueprint as puppetdb_metrics
 from chalicelib.puppetdb.routes import blueprint as puppetdb
 
 logs.configure()
@@ -24,6 +25,7 @@ app.register_middleware(limits.enforce, "http")
 app.register_middleware(budget.request_budget, "http")
 app.register_blueprint(orchestrator, url_prefix="/orchestrator/v1")
 app.register_blueprint(puppetdb)
+app.register_blueprint(puppetdb_metrics)
 app.register_blueprint(activity, url_prefix="/activity-api")
 app.register_blueprint(api_description)
 # Last, from the routes above: 404 for unknown paths, 405 for unserved methods.

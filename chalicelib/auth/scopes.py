@@ -36,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/pdb/query/", ANY, "puppetdb:read"),
     Rule("/pdb/meta/", READ, "puppetdb:read"),
     Rule("/experimental/events", READ, "puppetdb:read"),
+    Rule("/metrics/", READ, "puppetdb:read"),        # PuppetDB's population metrics
     Rule("/openapi.yaml", READ, ANY_TOKEN),
 )
 DEFAULT = Rule("", ANY, ADMIN)

@@ -160,6 +160,52 @@ REPORTS = Entity(
                 "start_time", "producer_timestamp", "report_format"),
 )
 
+# Nodes (PDB engine.clj nodes-query): each node's summary of its latest report, kept
+# by store_report (puppetdb/nodes.py; stored names are PuppetDB's). `deactivated` is
+# a string there (`<` refused; `=` a PostgreSQL type error), `report_timestamp` the
+# latest report's end time. Facts and catalogs are not stored: their fields are
+# queryable with their PuppetDB types and always NULL (NEVER_STORED).
+NODES = Entity(
+    name="nodes",
+    fields={name: Field(name, kind, name != "certname") for name, kind in (
+        ("certname", "string"), ("deactivated", "string"), ("expired", "timestamp"),
+        ("facts_environment", "string"), ("catalog_timestamp", "timestamp"),
+        ("facts_timestamp", "timestamp"), ("report_timestamp", "timestamp"),
+        ("latest_report_hash", "string"), ("latest_report_noop", "boolean"),
+        ("latest_report_noop_pending", "boolean"), ("latest_report_status", "string"),
+        ("latest_report_corrective_change", "boolean"), ("latest_report_job_id", "string"),
+        ("cached_catalog_status", "string"), ("catalog_environment", "string"),
+        ("report_environment", "string"))},
+    order_columns=("certname", "deactivated", "expired", "facts_environment",
+                   "catalog_timestamp", "facts_timestamp", "report_timestamp",
+                   "latest_report_hash", "latest_report_noop", "latest_report_noop_pending",
+                   "latest_report_status", "latest_report_corrective_change",
+                   "latest_report_job_id", "cached_catalog_status", "catalog_environment",
+                   "report_environment"),
+    # PuppetDB leaves the order unspecified; certname is the natural one.
+    default_order=(("certname", "asc"),),
+    tiebreak=(("certname", "asc"),),
+    order_text=("latest_report_corrective_change", "deactivated", "expired",
+                "report_environment", "certname", "facts_timestamp", "facts_environment",
+                "cached_catalog_status", "latest_report_status", "latest_report_hash",
+                "catalog_timestamp", "latest_report_noop_pending", "report_timestamp",
+                "latest_report_noop", "catalog_environment", "latest_report_job_id"),
+)
+NEVER_STORED = frozenset({"facts_environment", "catalog_timestamp", "facts_timestamp",
+                          "catalog_environment"})
+
+# Environments (PDB engine.clj environments-query): the environments stored reports named.
+ENVIRONMENTS = Entity(
+    name="environments",
+    fields={"name": Field("name", "string", nullable=False)},
+    order_columns=("name",), default_order=(("name", "asc"),), tiebreak=(("name", "asc"),),
+    order_text=("name",),
+)
+
+# node_state (PDB engine.clj expand-query-node, http/query.clj restrict-query-to-active-nodes):
+# a query term any entity takes, not a field; `nodes` adds `active` unless the query has it.
+NODE_STATES = ("active", "inactive", "any")
+
 # event-counts: `summarize_by` -> the event fields that name a subject
 # (PDB query/event_counts.clj get-group-by).
 SUMMARIZE_BY = {

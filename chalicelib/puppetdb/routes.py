@@ -6,12 +6,13 @@ query route: parameters (URL, or a JSON body for a v4 POST) -> dialect -> query
 the format by path)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 
 from chalice import Blueprint, Response
 
-from .. import answer_budget, http
+from .. import answer_budget, http, timestamps
 from ..auth import certs
 from ..auth import middleware as auth
 from ..config import settings
@@ -19,7 +20,7 @@ from ..errors import ApiError, PuppetDBJsonError
 from ..query.ast import Compare, all_of
 from ..storage import get_storage
 from . import PUPPETDB_VERSION, queries, views
-from .catalogue import EVENTS, REPORTS, full_order
+from .catalogue import ENVIRONMENTS, EVENTS, NODES, REPORTS, full_order
 from .dialects import v1_4
 from .dialects import v4 as v4_dialect
 from .ingest import commands
@@ -59,11 +60,13 @@ def _store(report) -> Response:
 @blueprint.route("/pdb/cmd/v1", methods=["POST"], content_types=http.ANY_CONTENT)
 def command():
     params = _query_params()
-    commands.store_report_command(params)
+    name = commands.check_command(params)
     _certificate_may_send(params["certname"])
     commands.require_json_content(_header("content-type"))
     raw = commands.command_body(_request().raw_body, _header("content-encoding"))
     body = commands.json_document(raw, bad=commands.command_error)
+    if name == "deactivate node":
+        return _deactivate(body, params["certname"])
     try:
         report = report_formats.from_v8(body)
     except report_formats.InvalidReport as error:
@@ -72,6 +75,15 @@ def command():
             bad=commands.command_error) from None
     _certificate_may_send(report.certname)
     return _store(report)
+
+
+def _deactivate(body: object, certname: str) -> Response:
+    """`deactivate node` v3, run at once (PuppetDB queues it): a stale one (the node
+    reported later) changes nothing and is answered 200, as PuppetDB does."""
+    target, when = commands.deactivate_node(body, certname, timestamps.stored(timestamps.now()))
+    _certificate_may_send(target)
+    get_storage().deactivate_node(target, when)
+    return http.json_response({"uuid": str(uuid.uuid4())})
 
 
 @blueprint.route("/v2/commands", methods=["POST"], content_types=http.ANY_CONTENT)
@@ -163,8 +175,7 @@ def _report_or_404(report_hash: str) -> dict:
     """PuppetDB 7 answers every sub-resource of an unknown report 404, in JSON."""
     found = queries.report(get_storage(), report_hash)
     if found is None:
-        raise PuppetDBJsonError(404, "not-found",
-                                f"No information is known about report {report_hash}")
+        raise _not_found("report", report_hash)
     return found
 
 
@@ -194,6 +205,70 @@ def aggregate_event_counts():
     request = _parse(EVENTS, v4_dialect.AGGREGATE_PARAMS, counting=True, aggregate=True)
     return http.json_response(
         queries.aggregate_event_counts(get_storage(), request, settings().event_query_limit))
+
+
+def _not_found(kind: str, name: str) -> PuppetDBJsonError:
+    """PuppetDB 7's 404 for an unknown node, environment or report, in JSON."""
+    return PuppetDBJsonError(404, "not-found", f"No information is known about {kind} {name}")
+
+
+@blueprint.route(QUERY + "/nodes", methods=["GET", "POST"], content_types=http.ANY_CONTENT)
+def nodes():
+    request = _parse(NODES, v4_dialect.NODES_PARAMS)
+    page = queries.nodes(get_storage(), request)
+    return _answer(page.items, views.node, request, page.total)
+
+
+@blueprint.route(QUERY + "/nodes/{certname}", methods=["GET"], content_types=http.ANY_CONTENT)
+def node(certname):
+    _parse(NODES, v4_dialect.NODES_PARAMS)      # checked as PuppetDB does, then unused
+    found = queries.node(get_storage(), certname)
+    if found is None:
+        raise _not_found("node", certname)
+    return http.json_response(views.node(found))
+
+
+@blueprint.route(QUERY + "/environments", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def environments():
+    request = _parse(ENVIRONMENTS, v4_dialect.ENVIRONMENTS_PARAMS)
+    page = queries.environments(get_storage(), request)
+    return _answer(page.items, views.environment, request, page.total)
+
+
+def _environment_or_404(name: str) -> dict:
+    """PuppetDB 7 answers an unknown environment and its sub-resources 404, in JSON,
+    before it looks at their parameters (handlers.clj wrap-with-parent-check)."""
+    found = queries.environment(get_storage(), name)
+    if found is None:
+        raise _not_found("environment", name)
+    return found
+
+
+@blueprint.route(QUERY + "/environments/{environment}", methods=["GET"],
+                 content_types=http.ANY_CONTENT)
+def environment(environment):
+    v4_dialect.parse_request(_query_params(), _header("accept"), ENVIRONMENTS,
+                             v4_dialect.GLOBAL)
+    return http.json_response(views.environment(_environment_or_404(environment)))
+
+
+@blueprint.route(QUERY + "/environments/{environment}/reports", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def environment_reports(environment):
+    _environment_or_404(environment)
+    request = _parse(REPORTS, v4_dialect.REPORTS_PARAMS)
+    request = dataclasses.replace(
+        request, where=all_of(Compare("environment", "=", environment), request.where))
+    page = queries.reports(get_storage(), request)
+    return _answer(page.items, views.report, request, page.total)
+
+
+@blueprint.route(QUERY + "/environments/{environment}/events", methods=["GET", "POST"],
+                 content_types=http.ANY_CONTENT)
+def environment_events(environment):
+    _environment_or_404(environment)
+    return _events(Compare("environment", "=", environment))
 
 
 @blueprint.route("/pdb/meta/v1/version", methods=["GET"], content_types=http.ANY_CONTENT)

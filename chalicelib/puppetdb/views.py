@@ -64,6 +64,28 @@ def report(record: dict) -> dict:
     return shown
 
 
+# PuppetDB 7's node fields (nodes.clj nodes-wireformat-schema order); facts and
+# catalog fields are never stored, so always null.
+NODE_KEYS = ("certname", "deactivated", "expired", "catalog_timestamp", "facts_timestamp",
+             "report_timestamp", "catalog_environment", "facts_environment",
+             "report_environment", "latest_report_status", "latest_report_hash",
+             "latest_report_noop", "latest_report_noop_pending", "cached_catalog_status",
+             "latest_report_corrective_change", "latest_report_job_id")
+NODE_TIMES = ("deactivated", "expired", "report_timestamp")
+
+
+def node(record: dict) -> dict:
+    """A node from its summary (puppetdb/nodes.py NODE_FIELDS)."""
+    shown = {key: record.get(key) for key in NODE_KEYS}
+    for key in NODE_TIMES:
+        shown[key] = timestamps.millis(shown[key])
+    return shown
+
+
+def environment(record: dict) -> dict:
+    return {"name": record["name"]}
+
+
 def event_count(summarize_by: str, counts: dict) -> dict:
     """PDB query/event_counts.clj munge-subject."""
     fields = SUMMARIZE_BY[summarize_by]

@@ -63,14 +63,17 @@ class JobStore(Protocol):
 
 class PuppetdbEventStore(Protocol):
     def store_report(self, report: Report) -> bool:
-        """Store a report's events and update its node's latest report; False when
+        """Store a report's events and update its node's latest report and its
+        summary (find_nodes); False when
         a report with the same hash, or one of its `aliases`, is already stored
         (nothing changes). Readers see a report's events all or none.
 
         The latest report of a node is the one with the greatest `latest_key`; on
         equal keys, the smaller hash: the v4 reports default order's tiebreak
         (catalogue.REPORTS, hash ascending), so `latest_report?` names the report
-        that order lists first, whatever the arrival order."""
+        that order lists first, whatever the arrival order. A report whose key is
+        later than the node's `deactivated` or `expired` time clears both
+        (puppetdb.nodes.reactivates); its environment is recorded."""
 
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
                     offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
@@ -84,6 +87,38 @@ class PuppetdbEventStore(Protocol):
         """Reports (dicts of puppetdb.model.REPORT_FIELDS + REPORT_DETAILS) matching
         `where` (AST fields as REPORT_FIELDS plus `latest_report`), ordered and
         sliced as find_events; `total` as find_events."""
+
+    def find_nodes(self, where: Node, order: Sequence[tuple[str, str]],
+                   offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
+        """Nodes (dicts of puppetdb.nodes.NODE_FIELDS): each node's summary of its
+        latest report, kept by store_report in the write that makes the report
+        visible, and its state (deactivated, expired). `where` takes NODE_FIELDS
+        (no node_state: the caller writes it as tests on deactivated/expired);
+        ordered and sliced as find_events. A node deactivated before any report has
+        only certname and state (the rest None, counts None). SQLite reads the
+        one-row-per-node table; DynamoDB Queries the node partition (GetItem when
+        `where` names certnames)."""
+
+    def deactivate_node(self, certname: str, producer_timestamp: str) -> bool:
+        """PuppetDB's `deactivate node` (scf/storage.clj deactivate-node!): False
+        ("stale", nothing changes) when the node's latest report has a later key
+        (producer timestamp); else True, the node created if unknown, and
+        `deactivated` set to `producer_timestamp` (stored form) unless it already
+        holds a later time. A later report reactivates it (store_report)."""
+
+    def expire_node(self, certname: str, expired: str, stale_before: str) -> bool:
+        """Mark an active node expired at `expired` (stored form) when its latest
+        report's key is before `stale_before` (or it has none): PuppetDB's
+        expire-stale-nodes for one node, for node-ttl retention. Conditional on the
+        node's state, so a report that lands meanwhile keeps it active. False when
+        unknown, already deactivated or expired, or reported since."""
+
+    def find_environments(self, where: Node, order: Sequence[tuple[str, str]],
+                          offset: int, limit: int | None, *,
+                          with_total: bool = True) -> Page[dict]:
+        """Environments ({"name"}) of stored reports, recorded by store_report:
+        SQLite a table, DynamoDB the ENVIRONMENTS partition (a Query, never a Scan).
+        `where` takes `name`; ordered and sliced as find_events."""
 
 
 class ActivityStore(Protocol):

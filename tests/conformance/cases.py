@@ -54,6 +54,19 @@ def counts(name: str, path: str = "/event-counts", query=None, **params) -> Case
     return Case(name, V4 + path, params)
 
 
+def nodes(name: str, query=None, **params) -> Case:
+    if query is not None:
+        params["query"] = json.dumps(query)
+    ordered = params.pop("_ordered", False)
+    return Case(name, V4 + "/nodes", params, ordered=ordered)
+
+
+def environments(name: str, query=None, path: str = "", **params) -> Case:
+    if query is not None:
+        params["query"] = json.dumps(query)
+    return Case(name, V4 + "/environments" + path, params)
+
+
 def _and(*terms):
     return ["and", NODE_A, *terms]
 
@@ -218,6 +231,64 @@ CASES = [
     counts("aggregate-distinct", "/aggregate-event-counts", summarize_by="resource",
            distinct_resources="true", distinct_start_time="0",
            distinct_end_time="2026-11-23T00:00:00Z"),
+    # ----------------------------------------------------------- nodes
+    nodes("nodes-all"),
+    nodes("nodes-include-total", include_total="true"),
+    nodes("nodes-status", ["=", "latest_report_status", "failed"]),
+    nodes("nodes-not-status", ["not", ["=", "latest_report_status", "failed"]]),
+    nodes("nodes-noop", ["=", "latest_report_noop", True]),
+    nodes("nodes-noop-pending", ["=", "latest_report_noop_pending", True]),
+    nodes("nodes-hash", ["=", "latest_report_hash", "{a3}"]),
+    nodes("nodes-report-time", [">", "report_timestamp", "2026-11-22T05:06:55Z"]),
+    nodes("nodes-environment", ["=", "report_environment", "production"]),
+    nodes("nodes-cached-catalog", ["=", "cached_catalog_status", "not_used"]),
+    nodes("nodes-job-id-null", ["null?", "latest_report_job_id", True]),
+    nodes("nodes-certname-regex", ["~", "certname", "node-[ab]"]),
+    nodes("nodes-certname-in", ["in", "certname", ["array", ["node-c.anchor.test", "x"]]]),
+    nodes("nodes-deactivated-null", ["null?", "deactivated", True]),
+    nodes("nodes-facts-environment", ["=", "facts_environment", "production"]),
+    nodes("nodes-catalog-null", ["null?", "catalog_timestamp", True], include_total="true"),
+    nodes("nodes-not-catalog-env", ["not", ["=", "catalog_environment", "production"]]),
+    nodes("nodes-state-active", ["=", "node_state", "active"]),
+    nodes("nodes-state-inactive", ["=", "node_state", "inactive"]),
+    nodes("nodes-state-any", ["=", "node_state", "ANY"], include_total="true"),
+    nodes("nodes-state-not-active", ["not", ["=", "node_state", "active"]]),
+    nodes("nodes-ordered", order_by='[{"field": "report_timestamp", "order": "desc"}]',
+          limit="2", offset="1", include_total="true", _ordered=True),
+    nodes("nodes-ordered-status", order_by='[{"field": "latest_report_status"}, '
+          '{"field": "certname", "order": "desc"}]', _ordered=True),
+    Case("nodes-post", V4 + "/nodes", method="POST",
+         body={"query": ["=", "latest_report_status", "unchanged"], "include_total": True}),
+    Case("node-one", V4 + "/nodes/node-a.anchor.test"),
+    Case("node-unknown", V4 + "/nodes/nowhere.example"),
+    events("events-node-state", ["=", "node_state", "active"], include_total="true"),
+    reports("reports-node-state", ["=", "node_state", "inactive"]),
+    nodes("err-nodes-field", ["=", "nope", "x"]),
+    nodes("err-nodes-latest-report", ["=", "latest_report?", True]),
+    nodes("err-nodes-lt-boolean", [">", "latest_report_noop", 1]),
+    nodes("err-nodes-lt-deactivated", [">", "deactivated", "2020-01-01T00:00:00Z"]),
+    nodes("err-nodes-node-state", ["=", "node_state", "bogus"]),
+    nodes("err-nodes-node-state-true", ["=", "node_state", True]),
+    nodes("err-nodes-order-by", order_by='[{"field": "node_state"}]'),
+    nodes("err-nodes-parameter", distinct_resources="true"),
+    # ----------------------------------------------------------- environments
+    environments("environments-all"),
+    environments("environments-query", ["=", "name", "production"]),
+    environments("environments-regex", ["~", "name", "prod"]),
+    environments("environments-ordered", order_by='[{"field": "name", "order": "desc"}]',
+                 include_total="true"),
+    environments("environment-one", path="/production"),
+    environments("environment-unknown", path="/nope"),
+    environments("environment-reports", path="/production/reports",
+                 query=["=", "certname", "node-b.anchor.test"]),
+    environments("environment-events", path="/production/events",
+                 query=["=", "status", "failure"]),
+    environments("environment-unknown-reports", path="/nope/reports"),
+    environments("environment-unknown-events", path="/nope/events"),
+    environments("err-environments-field", ["=", "x", "production"]),
+    environments("err-environments-lt", [">", "name", "a"]),
+    environments("err-environments-order-by", order_by='[{"field": "bogus"}]'),
+    environments("err-environment-parameter", path="/production", limit="1"),
     # ----------------------------------------------------------- meta, commands, routes
     Case("version", "/pdb/meta/v1/version"),
     Case("cmd-extra-param", "/pdb/cmd/v1", {"command": "store_report", "version": "8",
@@ -234,6 +305,12 @@ CASES = [
     Case("cmd-content-type", "/pdb/cmd/v1", {"command": "store_report", "version": "8",
                                              "certname": "x"}, method="POST", body="{}",
          headers={"Content-Type": "text/plain"}),
+    Case("cmd-deactivate-no-version", "/pdb/cmd/v1", {"command": "deactivate_node",
+                                                      "certname": "x"}, method="POST",
+         body={"certname": "x"}),
+    Case("cmd-deactivate-no-certname", "/pdb/cmd/v1", {"command": "deactivate_node",
+                                                        "version": "3"}, method="POST",
+         body={"certname": "x"}),
     Case("route-unknown-v4", V4 + "/nodes-of-mars"),
     Case("route-unknown-root", "/pdb/nothing/here"),
     Case("method-delete-events", V4 + "/events", method="DELETE"),

@@ -20,6 +20,8 @@ from .compare import Answer, Case, normalise
 MASKED_FIELDS = {
     "corrective_change": "kept as Puppet sent it, as PE's PuppetDB does; open-source "
                          "PuppetDB 7 always answers null",
+    "latest_report_corrective_change": "a node's latest report's corrective_change, kept "
+                                       "as Puppet sent it (see corrective_change)",
     "resource_events": "a report's events are given by reference (href) only, so a page of "
                        "reports stays bounded; PuppetDB 7 also embeds every event",
 }

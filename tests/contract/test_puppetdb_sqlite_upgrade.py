@@ -7,6 +7,7 @@ import sqlite3
 from chalicelib.puppetdb import demo
 from chalicelib.puppetdb.dialects import v4
 from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
+from chalicelib.query.ast import EVERYTHING
 from chalicelib.storage.sqlite import SqliteStorage
 
 OLD_SCHEMA = """
@@ -68,3 +69,49 @@ def test_an_older_files_microsecond_times_are_truncated_to_milliseconds_once(tmp
         assert stamp == "2020-01-01T00:00:00.999999Z"       # the upgrade ran once only
     finally:
         reopened.close()
+
+
+def test_an_older_file_gets_every_nodes_summary_from_its_stored_reports(tmp_path):
+    """Issue 15: the node table is rebuilt once in its summary shape and filled from
+    the stored reports; a node without a pdb_certnames row (OLD_SCHEMA's) gets one."""
+    path = tmp_path / "events.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA)
+    first = SqliteStorage(str(path))     # the v4 columns, then a node written the old way
+    try:
+        b1, b2 = demo.example_reports()
+        first.store_report(b1)
+        first.store_report(b2)
+    finally:
+        first.close()
+    with sqlite3.connect(path) as conn:  # back to the file an older version leaves
+        conn.executescript(
+            "DELETE FROM pdb_upgrades WHERE name = 'node-summary';"
+            "DROP TABLE pdb_certnames; DROP TABLE pdb_environments;"
+            "UPDATE pdb_reports SET environment = 'legacy', status = 'changed' WHERE hash = 'old';"
+            "CREATE TABLE pdb_certnames (certname TEXT PRIMARY KEY, latest_report TEXT NOT NULL,"
+            " latest_key TEXT NOT NULL);")
+        latest = max((b1, b2), key=lambda r: (r.latest_key, r.hash))
+        conn.execute("INSERT INTO pdb_certnames VALUES (?, ?, ?)",
+                     (latest.certname, latest.hash, latest.latest_key))
+    store = SqliteStorage(str(path))
+    try:
+        found = {n["certname"]: n for n in store.find_nodes(
+            EVERYTHING, (("certname", "asc"),), 0, None).items}
+        assert set(found) == {"old.example", latest.certname}
+        assert found["old.example"]["latest_report_hash"] == "old"
+        assert found["old.example"]["successes"] == 1
+        assert found["old.example"]["latest_report_status"] == "changed"
+        summary = found[latest.certname]
+        assert summary["latest_report_hash"] == latest.hash
+        assert summary["latest_report_status"] == latest.summary["status"]
+        assert summary["report_timestamp"] == latest.summary["end_time"]
+        statuses = [e["status"] for e in latest.events]
+        assert (summary["successes"], summary["failures"], summary["noops"], summary["skips"]) \
+            == tuple(statuses.count(s) for s in ("success", "failure", "noop", "skipped"))
+        assert [e["name"] for e in store.find_environments(
+            EVERYTHING, (("name", "asc"),), 0, None).items] == ["legacy"]
+        # latest_report is nullable now: a node known only from `deactivate node`
+        assert store.deactivate_node("ghost.example", "2026-01-01T00:00:00.000000Z")
+    finally:
+        store.close()

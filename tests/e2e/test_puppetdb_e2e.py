@@ -93,7 +93,7 @@ def test_errors_are_plain_text(served, http):
 
 def test_unknown_paths_are_404_and_wrong_methods_405_under_chalice_local(served, http):
     """chalice local answers as the test client and the packaged API do (issue 13)."""
-    unknown = http.get(served + "/pdb/query/v4/nodes")
-    assert (unknown.status_code, unknown.text) == (404, "No route serves /pdb/query/v4/nodes")
+    unknown = http.get(served + "/pdb/query/v4/nodes-of-mars")
+    assert (unknown.status_code, unknown.text) == (404, "No route serves /pdb/query/v4/nodes-of-mars")
     wrong = http.delete(served + "/pdb/query/v4/events")
     assert (wrong.status_code, wrong.text) == (405, "PuppetDB queries must be made via GET/POST")

@@ -13,7 +13,7 @@ PE_FORMAT = [  # path, API namespace
     ("/activity-api/v1/nope", "puppetlabs.activity"),
     ("/activity-api/v2/events/x/y", "puppetlabs.activity"),
 ]
-PUPPETDB_PATHS = ["/pdb/query/v4/nodes", "/pdb/nothing/here", "/pdb", "/experimental/x",
+PUPPETDB_PATHS = ["/pdb/query/v4/nodes-of-mars", "/pdb/nothing/here", "/pdb", "/experimental/x",
                   "/pdb/query/v4/reports/foo", "/v2/commands/x"]
 
 
@@ -54,4 +54,4 @@ def test_a_wrong_method_on_a_command_endpoint_is_405_in_plain_text(client):
 
 
 def test_an_unknown_path_still_needs_a_token(client):
-    assert client.http_as(None).get("/pdb/query/v4/nodes").status_code == 401
+    assert client.http_as(None).get("/pdb/query/v4/nodes-of-mars").status_code == 401

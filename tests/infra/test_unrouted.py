@@ -21,7 +21,7 @@ def test_every_path_has_every_method_so_the_app_answers_405(packaged):
         assert {m.lower() for m in routing.METHODS} <= set(operations), path
 
 
-@pytest.mark.parametrize("path", ["/pdb/query/v4/nodes", "/pdb/nothing/here", "/pdb",
+@pytest.mark.parametrize("path", ["/pdb/query/v4/nodes-of-mars", "/pdb/nothing/here", "/pdb",
                                   "/orchestrator/v1/nope", "/activity-api/v9/x", "/",
                                   "/pdb/query/v4/reports/foo", "/openapi.yaml/x"])
 def test_unknown_paths_reach_the_apps_404(packaged, path):

@@ -62,11 +62,17 @@ def test_operations_that_take_a_body_document_413():
 
 
 # Where PuppetDB 7 answers JSON `{"error"}` rather than plain text (tests/conformance):
-# a command's 400s, and a sub-resource of an unknown report.
+# a command's 400s, and a sub-resource of an unknown report...
 PUPPETDB_JSON = {("post", "/pdb/cmd/v1", "400"): ["application/json"]}
 PUPPETDB_JSON.update({(method, f"/pdb/query/v4/reports/{{report_hash}}/{child}", "404"):
                       ["application/json"] for method in ("get", "post")
                       for child in ("events", "metrics", "logs")})
+# ... an unknown node or environment, and the sub-resources of an unknown environment.
+PUPPETDB_JSON.update({(method, path, "404"): ["application/json"] for method in ("get", "post")
+                      for path in ("/pdb/query/v4/nodes/{certname}",
+                                   "/pdb/query/v4/environments/{environment}",
+                                   "/pdb/query/v4/environments/{environment}/reports",
+                                   "/pdb/query/v4/environments/{environment}/events")})
 
 
 def test_error_bodies_are_json_for_orchestrator_and_activity_and_text_for_puppetdb():

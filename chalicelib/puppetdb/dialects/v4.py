@@ -15,7 +15,7 @@ from ...errors import ApiError
 from ...query import regex
 from ...query.ast import EVERYTHING, And, Compare, In, IsNull, Match, Node, Not, Or, all_of, any_of
 from .. import jsonerrors
-from ..catalogue import COUNT_BY, COUNTS, SUMMARIZE_BY, Entity, Field
+from ..catalogue import COUNT_BY, COUNTS, NODE_STATES, SUMMARIZE_BY, Entity, Field
 from ..model import canonical_json
 from . import QueryError, accepts_json, bad_request, page_limit, page_offset, parse_tree, within_cost
 
@@ -80,6 +80,8 @@ def _leaf(operator: object, arguments: list, term: list, entity: Entity) -> Node
         if len(arguments) != 2:
             raise QueryError(f"{operator} requires exactly two arguments")
         name, value = arguments
+        if name == NODE_STATE:
+            return _node_state(operator, value)
         field = _field(name, entity)
         if operator == "null?":
             return _null(name, field, value)
@@ -90,6 +92,21 @@ def _leaf(operator: object, arguments: list, term: list, entity: Entity) -> Node
         return _in(arguments[0], arguments[1], entity)
     raise QueryError(f"{json.dumps(term)} is not well-formed: query operator "
                      f"'{term[0]}' is unknown or not supported here")
+
+
+NODE_STATE = "node_state"
+
+
+def _node_state(operator: str, value: object) -> Node:
+    """PuppetDB's `["=", "node_state", "active" | "inactive" | "any"]` (any case), which
+    every entity takes; kept as a Compare for the query layer to resolve
+    (queries.node_state). Other operators and values: PuppetDB 7's texts (measured)."""
+    if operator != "=":
+        raise QueryError("Value does not match schema: (not (map? nil))")
+    shown = "" if value is None else edn(value, top=True)     # Clojure's (str value)
+    if shown.lower() not in NODE_STATES:
+        raise QueryError(f"No matching clause: {shown}")
+    return Compare(NODE_STATE, "=", shown.lower())
 
 
 def _field(name: object, entity: Entity) -> Field:
@@ -210,6 +227,8 @@ COUNTING = {"summarize_by", "count_by", "counts_filter"}
 
 EVENTS_PARAMS = {"query"} | PAGING | DISTINCT | GLOBAL
 REPORTS_PARAMS = {"query"} | PAGING | GLOBAL
+NODES_PARAMS = {"query"} | PAGING | GLOBAL
+ENVIRONMENTS_PARAMS = {"query"} | PAGING | GLOBAL
 EVENT_COUNTS_PARAMS = {"query"} | PAGING | DISTINCT | COUNTING | GLOBAL
 AGGREGATE_PARAMS = {"query"} | DISTINCT | COUNTING | GLOBAL
 

@@ -8,12 +8,18 @@ import re
 from typing import Callable
 from urllib.parse import parse_qs
 
-from ... import limits, paging
+from datetime import timedelta
+
+from ... import limits, paging, timestamps
+from ...config import settings
 from ...errors import ApiError, PuppetDBJsonError
 from ..dialects import bad_request
 from . import reports
 
 STORE_REPORT_VERSIONS = range(5, 9)       # v8 is parsed; PuppetDB 7.12 retires < 5
+# The commands the service runs, and the one version of each it parses (PuppetDB 7.12
+# takes more: command/constants.clj supported-command-versions).
+TAKEN_VERSIONS = {"store report": 8, "deactivate node": 3}
 # PuppetDB 7.12's commands and the query parameters /pdb/cmd/v1 accepts.
 PUPPETDB_COMMANDS = ("configure expiration", "deactivate node", "replace catalog",
                      "replace catalog inputs", "replace facts", "store report")
@@ -70,10 +76,11 @@ def json_document(raw: bytes, bad: Callable[[str], ApiError] = bad_request) -> o
         raise bad(f"The request body is not valid JSON: {error}") from None
 
 
-def store_report_command(params: dict) -> None:
+def check_command(params: dict) -> str:
     """Check `POST /pdb/cmd/v1` parameters with PuppetDB 7.12's texts (measured against
     it, tests/conformance): the command is named with spaces, a missing certname is
-    `nil`, and a parameter PuppetDB does not know is refused."""
+    `nil`, and a parameter PuppetDB does not know is refused. Returns the command:
+    "store report" (version 8) or "deactivate node" (version 3)."""
     command, certname = params.get("command"), params.get("certname")
     if not command:
         raise _command_error(None, None, "Command was submitted without query parameters "
@@ -89,18 +96,60 @@ def store_report_command(params: dict) -> None:
     if invalid:
         raise _command_error(command, certname,
                              "Command has invalid parameters: " + ", ".join(invalid) + ".")
-    if command != "store report":
-        raise _command_error(command, certname, "This service stores reports only.")
+    if command not in TAKEN_VERSIONS:
+        raise _command_error(command, certname,
+                             "This service takes only the store report and deactivate node "
+                             "commands.")
     version = paging.decimal(params.get("version") or "", signed=False)
     if version is None:
         raise _command_error(command, certname, "Version must be a valid integer.")
-    if version < STORE_REPORT_VERSIONS.start:
+    if command == "store report" and version < STORE_REPORT_VERSIONS.start:
         raise _command_error(command, certname,
                              f'Version {version} of command "store report" is retired. '
                              f"The minimum supported version is {STORE_REPORT_VERSIONS.start}.")
-    if version != 8:
-        raise _command_error(command, certname, f'Version {version} of command "store report" '
-                             "is not supported here; send version 8.")
+    wanted = TAKEN_VERSIONS[command]
+    if version != wanted:
+        raise _command_error(command, certname, f'Version {version} of command "{command}" '
+                             f"is not supported here; send version {wanted}.")
+    return command
+
+
+DEACTIVATE_KEYS = ("certname", "producer_timestamp")
+
+
+def deactivate_node(body: object, certname: str, received: str) -> tuple[str, str]:
+    """`deactivate node` version 3's payload (PDB nodes.clj deactivate-node-wireformat-schema:
+    a string `certname`, an optional `producer_timestamp`, nothing else) -> (certname,
+    deactivation time in stored form, to the millisecond as PuppetDB keeps it; default
+    `received`). PuppetDB checks it after answering 200 and drops a bad one; this
+    service runs it at once, so a bad one is a 400 (command_error) and nothing changes.
+    A time more than max_future_seconds past `received` is refused as a report's is."""
+    def invalid(reason: str) -> ApiError:
+        return _command_error("deactivate node", certname, reason)
+    if not isinstance(body, dict):
+        raise invalid("the payload must be a JSON object with keys certname and, "
+                      "optionally, producer_timestamp.")
+    for key in body:
+        if key not in DEACTIVATE_KEYS:
+            raise invalid(f"unknown key '{key}'.")
+    target = body.get("certname")
+    if not isinstance(target, str) or not target:
+        raise invalid("'certname' must be a non-empty string.")
+    produced = body.get("producer_timestamp")
+    if produced is None:
+        return target, timestamps.stored_millis(received)
+    try:
+        if not isinstance(produced, str):
+            raise timestamps.InvalidTimestamp(produced)
+        stamp = timestamps.stored_millis(produced)
+    except timestamps.InvalidTimestamp:
+        raise invalid(f"'producer_timestamp' must be a timestamp: {json.dumps(produced)}.") \
+            from None
+    allowed = settings().max_future_seconds
+    if timestamps.parse(stamp) - timestamps.parse(received) > timedelta(seconds=allowed):
+        raise invalid(f"'producer_timestamp' {stamp} is more than {allowed} seconds after "
+                      f"the receive time {received}.")
+    return target, stamp
 
 
 def _command_error(command: str | None, certname: object, reason: str) -> ApiError:

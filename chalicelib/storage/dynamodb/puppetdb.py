@@ -15,13 +15,14 @@ from botocore.exceptions import ClientError
 import json
 
 from ...paging import Page
+from ...puppetdb import nodes
 from ...puppetdb.catalogue import EVENT_FIELDS, REPORT_FIELDS
 from ...puppetdb.model import Report, canonical_json
 from ...query import evaluate
-from ...query.ast import And, Compare, In, Node, Not, Or
-from ...query.dynamodb import AccessPath, plan
+from ...query.ast import And, Compare, In, Node, Not, Or, all_of, conjuncts, fields
+from ...query.dynamodb import AccessPath, KeyQuery, Plan, plan, split
 from .client import attempts
-from .codec import from_item, to_item
+from .codec import from_item, to_item, to_value
 from .runner import Runner
 
 _STORED = EVENT_FIELDS + ("seq",)
@@ -33,6 +34,7 @@ REPORT_ATTRIBUTES = {name: name for name in REPORT_FIELDS}
 DETAILS_CHUNK = 300_000      # bytes of metrics+logs JSON per item (DynamoDB's limit is 400 KB)
 ALL_REPORTS = "REPORT"
 CERTNAMES = "CERTNAMES"
+ENVIRONMENTS = "ENVIRONMENTS"
 BATCH = 25            # BatchWriteItem's limit
 GET_BATCH = 100       # BatchGetItem's limit
 
@@ -56,6 +58,25 @@ REPORT_PATHS = (
     AccessPath("all", "pdb-reports-all", "listing", (), ALL_REPORTS,
                "order_key", "producer_timestamp"),
 )
+
+
+# Nodes: the CERTNAMES partition, one item per node (SK = certname) holding the latest
+# report, its summary and the node's state (puppetdb/nodes.py); attribute names are
+# the port's, but for the hash (`latest_report`, as before the summary) and certname (SK).
+NODE_ATTRIBUTES = {name: name for name in nodes.NODE_FIELDS}
+NODE_ATTRIBUTES.update(certname="SK", latest_report_hash="latest_report")
+NODE_PARTITION = AccessPath("nodes", None, "PK", (), CERTNAMES)
+ENVIRONMENT_PARTITION = AccessPath("environments", None, "PK", (), ENVIRONMENTS)
+_NOT_FOUND = "ConditionalCheckFailedException"
+
+
+def _node_key(certname: str) -> dict:
+    return {"PK": {"S": CERTNAMES}, "SK": {"S": certname}}
+
+
+def _node(item: dict) -> dict:
+    record = from_item(item)
+    return {name: record.get(attribute) for name, attribute in NODE_ATTRIBUTES.items()}
 
 
 def _report_key(report_hash: str) -> dict:
@@ -124,20 +145,90 @@ class PuppetdbItems:
                     break
 
     def _advance_latest(self, report: Report) -> None:
-        """The node's latest report moves only to a strictly later key (notes 2.2), or
-        to a smaller hash on an equal key (the tiebreak of storage/base.py store_report)."""
+        """The node's latest report and its summary move only to a strictly later key
+        (notes 2.2), or to a smaller hash on an equal key (the tiebreak of
+        storage/base.py store_report): one conditional update of the node's item.
+        Then what the old item says decides the rest: the node is reactivated when
+        the report is later than its deactivation or expiry (nodes.reactivates), and
+        the report's environment recorded unless the node's latest report already
+        had it (an older report, or a retry, writes it again: cheap and idempotent)."""
+        fields = {NODE_ATTRIBUTES[n]: v for n, v in nodes.latest_summary(report).items()}
+        fields["latest_key"] = report.latest_key
+        names = {f"#a{i}": name for i, name in enumerate(fields)}
+        slot = {name: i for i, name in enumerate(fields)}
+        values = {f":a{i}": to_value(v) for i, v in enumerate(fields.values()) if v is not None}
+        update = "SET " + ", ".join(f"#a{i} = :a{i}" for i, v in enumerate(fields.values())
+                                    if v is not None)
+        absent = [f"#a{i}" for i, v in enumerate(fields.values()) if v is None]
+        if absent:          # the previous latest report's values must not linger
+            update += " REMOVE " + ", ".join(absent)
+        key, hash_ = f"#a{slot['latest_key']}", f"#a{slot['latest_report']}"
+        try:
+            old = self.client.update_item(
+                TableName=self.table_name("pdb-reports"), Key=_node_key(report.certname),
+                UpdateExpression=update, ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values, ReturnValues="ALL_OLD",
+                ConditionExpression=f"attribute_not_exists({key}) OR {key} < :a{slot['latest_key']} "
+                                    f"OR ({key} = :a{slot['latest_key']} "
+                                    f"AND {hash_} > :a{slot['latest_report']})")
+            previous, advanced = from_item(old.get("Attributes", {})), True
+        except ClientError as error:
+            if error.response["Error"]["Code"] != _NOT_FOUND:
+                raise
+            previous, advanced = from_item(error.response.get("Item", {})), False
+        if nodes.reactivates(previous, report.latest_key):
+            self._reactivate(report.certname, report.latest_key)
+        environment = report.summary.get("environment")
+        if environment is not None and not (
+                advanced and previous.get("report_environment") == environment):
+            self.client.put_item(TableName=self.table_name("pdb-reports"),
+                                 Item={"PK": {"S": ENVIRONMENTS}, "SK": {"S": environment}})
+
+    def _reactivate(self, certname: str, producer_time: str) -> None:
+        """maybe-activate-node!, conditional on the state it decides on (nodes.reactivates),
+        so a deactivation that lands meanwhile is not undone."""
         try:
             self.client.update_item(
-                TableName=self.table_name("pdb-reports"),
-                Key={"PK": {"S": CERTNAMES}, "SK": {"S": report.certname}},
-                UpdateExpression="SET latest_report = :h, latest_key = :k",
-                ConditionExpression="attribute_not_exists(latest_key) OR latest_key < :k "
-                                    "OR (latest_key = :k AND latest_report > :h)",
-                ExpressionAttributeValues={":h": {"S": report.hash},
-                                           ":k": {"S": report.latest_key}})
+                TableName=self.table_name("pdb-reports"), Key=_node_key(certname),
+                UpdateExpression="REMOVE deactivated, expired",
+                ConditionExpression="NOT deactivated > :t AND NOT expired > :t "
+                                    "AND (deactivated < :t OR expired < :t)",
+                ExpressionAttributeValues={":t": {"S": producer_time}})
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error.response["Error"]["Code"] != _NOT_FOUND:
                 raise
+
+    def deactivate_node(self, certname: str, producer_timestamp: str) -> bool:
+        try:
+            self.client.update_item(
+                TableName=self.table_name("pdb-reports"), Key=_node_key(certname),
+                UpdateExpression="SET deactivated = :t",
+                ConditionExpression="(attribute_not_exists(latest_key) OR latest_key <= :t) "
+                                    "AND (attribute_not_exists(deactivated) OR deactivated < :t)",
+                ExpressionAttributeValues={":t": {"S": producer_timestamp}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != _NOT_FOUND:
+                raise
+            # Stale when a newer report exists; else it was deactivated later already.
+            latest = from_item(error.response.get("Item", {})).get("latest_key")
+            return not (latest is not None and latest > producer_timestamp)
+        return True
+
+    def expire_node(self, certname: str, expired: str, stale_before: str) -> bool:
+        try:
+            self.client.update_item(
+                TableName=self.table_name("pdb-reports"), Key=_node_key(certname),
+                UpdateExpression="SET expired = :t",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(deactivated) "
+                                    "AND attribute_not_exists(expired) "
+                                    "AND (attribute_not_exists(latest_key) OR latest_key < :s)",
+                ExpressionAttributeValues={":t": {"S": expired}, ":s": {"S": stale_before}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != _NOT_FOUND:
+                raise
+            return False
+        return True
 
     # ------------------------------------------------------------- reading
     def find_events(self, where: Node, order: Sequence[tuple[str, str]],
@@ -155,6 +246,55 @@ class PuppetdbItems:
         # Every match is read to sort it, so the count costs nothing here.
         return Page(found[offset:end], len(found) if with_total else None, limit, offset)
 
+    def find_nodes(self, where: Node, order: Sequence[tuple[str, str]],
+                   offset: int, limit: int | None, *, with_total: bool = True) -> Page[dict]:
+        """Named certnames: keyed gets (BatchGetItem). Otherwise a Query of the
+        CERTNAMES partition, filtered by DynamoDB where it can; sorted in Python."""
+        named = _named_certnames(where)
+        if named is not None:
+            items = self._get_nodes(named)
+            found = [record for record in map(_node, items) if evaluate.matches(where, record)]
+        else:
+            # A filter cannot name the sort key (SK, the certname): tests of certname,
+            # like regular expressions, are matched in Python after the read.
+            on_key = [t for t in conjuncts(where) if "certname" in set(fields(t))]
+            rest = [t for t in conjuncts(where) if "certname" not in set(fields(t))]
+            filter_node, residual = split(all_of(*rest), NODE_ATTRIBUTES) if rest else (None, None)
+            in_python = all_of(*on_key, *([residual] if residual is not None else []))
+            runner = Runner(self.client, self.table_name("pdb-reports"), NODE_ATTRIBUTES)
+            node_plan = Plan((KeyQuery(NODE_PARTITION, CERTNAMES),), filter_node, None)
+            found = [{name: r.get(attribute) for name, attribute in NODE_ATTRIBUTES.items()}
+                     for r in runner.records(node_plan, consistent=True)]
+            found = [r for r in found if evaluate.matches(in_python, r)]
+        found = evaluate.sort(found, order)
+        end = None if limit is None else offset + limit
+        return Page(found[offset:end], len(found) if with_total else None, limit, offset)
+
+    def _get_nodes(self, certnames: Sequence[str]) -> list[dict]:
+        table = self.table_name("pdb-reports")
+        items: list[dict] = []
+        wanted = sorted(set(certnames))
+        for start in range(0, len(wanted), GET_BATCH):
+            request = {table: {"Keys": [_node_key(c) for c in wanted[start:start + GET_BATCH]],
+                               "ConsistentRead": True}}
+            for _ in attempts():
+                response = self.client.batch_get_item(RequestItems=request)
+                items.extend(response["Responses"].get(table, []))
+                request = response.get("UnprocessedKeys")
+                if not request:
+                    break
+        return items
+
+    def find_environments(self, where: Node, order: Sequence[tuple[str, str]],
+                          offset: int, limit: int | None, *,
+                          with_total: bool = True) -> Page[dict]:
+        """A Query of the ENVIRONMENTS partition (one item per environment)."""
+        runner = Runner(self.client, self.table_name("pdb-reports"), {"name": "SK"})
+        found = [{"name": r["SK"]} for r in runner.records(
+            Plan((KeyQuery(ENVIRONMENT_PARTITION, ENVIRONMENTS),), None, None), consistent=True)]
+        page, total = evaluate.select(where, found, order, offset, limit)
+        return Page(page, total if with_total else None, limit, offset)
+
     def _latest_reports(self) -> tuple[str, ...]:
         """Every node's latest report hash: a Query on the CERTNAMES partition, not a Scan."""
         hashes = []
@@ -163,7 +303,9 @@ class PuppetdbItems:
                      "ExpressionAttributeValues": {":p": {"S": CERTNAMES}}}
         while True:
             response = self.client.query(**arguments)
-            hashes.extend(from_item(i)["latest_report"] for i in response["Items"])
+            # (a node known only from `deactivate node` has no latest report)
+            hashes.extend(h for h in (from_item(i).get("latest_report") for i in response["Items"])
+                          if h is not None)
             if "LastEvaluatedKey" not in response:
                 return tuple(sorted(hashes))
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -234,6 +376,19 @@ class PuppetdbItems:
                 if not request:
                     break
         return found
+
+
+def _named_certnames(where: Node) -> tuple[str, ...] | None:
+    """The certnames a conjunct of `where` limits the nodes to (`=` or `in`), if any
+    and at most a few batches of keyed gets."""
+    for term in conjuncts(where):
+        if isinstance(term, Compare) and term.field == "certname" and term.op == "=" \
+                and isinstance(term.value, str):
+            return (term.value,)
+        if isinstance(term, In) and term.field == "certname" and len(term.values) <= GET_BATCH \
+                and all(isinstance(v, str) for v in term.values):
+            return tuple(term.values)
+    return None
 
 
 def _path_list(text: str | None) -> list | None:
