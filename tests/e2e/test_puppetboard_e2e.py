@@ -89,6 +89,7 @@ class Board(NamedTuple):
     fresh_hash: str             # FRESH's one report
     failed_hash: str            # node-a's first (failed) fixture report
     fresh_day: str              # FRESH's report's UTC day, as the daily chart names it
+    fresh_end: str              # FRESH's report's end_time: its node's report_timestamp
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +139,8 @@ def puppetboard(request, python, nginx, pki, tmp_path_factory) -> Iterator[Board
                                          extra="DEFAULT_ENVIRONMENT = '*'")
         processes.append(board_process)
         yield Board(url, f"https://127.0.0.1:{port}", service, http, pki, tmp, hashes[FRESH],
-                    hashes["node-a.anchor.test"], fresh["body"]["producer_timestamp"][:10])
+                    hashes["node-a.anchor.test"], fresh["body"]["producer_timestamp"][:10],
+                    fresh["body"]["end_time"])
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -198,9 +200,13 @@ def test_nodes_filtered_by_failed_lists_the_failing_node(puppetboard):
     assert linked_nodes(ok(puppetboard, "/nodes?status=failed")) == {FRESH}
 
 
-def test_node_page_shows_the_node_and_its_latest_report(puppetboard):
+def test_node_page_shows_the_node_and_its_report_time(puppetboard):
     text = ok(puppetboard, f"/node/{FRESH}")
-    assert FRESH in text and puppetboard.fresh_hash in text
+    assert f"<b>{FRESH}</b>" in text
+    # report_timestamp as pypuppetdb parses it (a UTC datetime) and the page prints it
+    end = puppetboard.fresh_end
+    assert f">{end[:10]} {end[11:23]}000+00:00</td>" in text
+    assert f'data-certname="{FRESH}"' in text       # its daily chart and reports table
 
 
 def test_an_unknown_node_is_puppetboards_not_found_page(puppetboard):
