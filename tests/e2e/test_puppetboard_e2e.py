@@ -120,8 +120,8 @@ def puppetboard(request, python, nginx, pki, tmp_path_factory) -> Iterator[Board
     env["EVENTS_CERT_SCOPES"] = f"{BOARD_CN}=puppetdb:read"
     service_process, service = e2e.start_chalice(stage, env, tmp)
     processes = [service_process]
+    http = e2e.authorised_session(service, request.param, env)
     try:
-        http = e2e.authorised_session(service, request.param, env)
         recorded = [json.loads(fixture.read_text()) for fixture in FIXTURES]
         fresh = fresh_report(recorded[0])
         for command in (*recorded, fresh):
@@ -142,6 +142,7 @@ def puppetboard(request, python, nginx, pki, tmp_path_factory) -> Iterator[Board
                     hashes["node-a.anchor.test"], fresh["body"]["producer_timestamp"][:10],
                     fresh["body"]["end_time"])
     finally:
+        http.close()
         for process in reversed(processes):
             process.terminate()
             process.wait(timeout=10)
