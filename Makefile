@@ -65,4 +65,4 @@ package: install
 	@echo "Lambda zip: $$(du -k build/prod/deployment.zip | cut -f1) KiB"
 
 clean:
-	rm -rf $(VENV) $(TOOLS) data .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .venv-puppetboard data .pytest_cache .hypothesis

@@ -64,7 +64,8 @@ def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
 
 
-def make_pki(directory: Path) -> Path:
+def make_pki(directory: Path, clients: tuple[tuple[str, str], ...] = (("client", CERTNAME),)) -> Path:
+    """A CA, `server` for 127.0.0.1, and one client certificate `<name>` per (name, CN)."""
     directory.mkdir()
     # The extensions Python 3.13's default context (VERIFY_X509_STRICT) requires of a CA
     # and of the certificates it issues: key usage on the CA, key identifiers on both.
@@ -75,7 +76,7 @@ def make_pki(directory: Path) -> Path:
     for name, subject, extensions in (
             ("server", "/CN=localhost",
              "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"),
-            ("client", f"/CN={CERTNAME}", "extendedKeyUsage=clientAuth\n")):
+            *((client, f"/CN={cn}", "extendedKeyUsage=clientAuth\n") for client, cn in clients)):
         (directory / f"{name}.ext").write_text(
             extensions + "keyUsage=critical,digitalSignature,keyEncipherment\n"
             "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
@@ -133,13 +134,13 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"nginx did not listen on {port}: {log.read_text()}")
 
 
-def start_nginx(nginx: str, tmp: Path, pki: Path, upstream: str):
+def start_nginx(nginx: str, tmp: Path, pki: Path, upstream: str, lifetime: int = RUN_SECONDS):
     port = e2e.free_port()
     conf = tmp / "nginx.conf"
     conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, pki=pki, upstream=upstream))
     log = tmp / "nginx-error.log"
     process = subprocess.Popen(
-        ["timeout", str(RUN_SECONDS), nginx, "-p", str(tmp), "-c", str(conf), "-e", str(log)],
+        ["timeout", str(lifetime), nginx, "-p", str(tmp), "-c", str(conf), "-e", str(log)],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     _wait_for_port(port, process, log)
     return process, port

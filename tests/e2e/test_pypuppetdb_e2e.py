@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlparse
 
 import pypuppetdb
 import pytest
+import requests
 
 from chalicelib.puppetdb import PUPPETDB_VERSION
 from pypuppetdb.QueryBuilder import AndOperator, EqualsOperator
@@ -97,6 +98,8 @@ def test_nodes_and_one_node_parse_into_pypuppetdb_nodes(db):
     assert node.latest_report_hash == listed["node-b.anchor.test"].latest_report_hash
     failed = list(db.nodes(query=EqualsOperator("latest_report_status", "unchanged")))
     assert {n.name for n in failed} == {"node-a.anchor.test", "node-b.anchor.test"}
+
+
 def test_pql_through_the_client(db):
     """pypuppetdb's db.pql(): PQL at /pdb/query/v4; a projection gives plain dicts,
     `reports {...}` Report objects."""
@@ -108,3 +111,66 @@ def test_pql_through_the_client(db):
     assert [r.version for r in reports] == ["1795324027", "1795324024", "1795324020"]
     (count,) = db.pql("reports[count()] {}")
     assert count == {"count": 6}
+
+
+# --- issue 14: PQL, nodes and one node, as pypuppetdb 3.2.0 asks for them ---------------
+# (answers checked against a real PuppetDB 7.12.1 holding the same reports)
+
+def test_pql_with_a_projection_answers_plain_rows(db):
+    rows = list(db.pql('events[certname, status, resource_title] '
+                       '{ status = "failure" and certname = "node-a.anchor.test" }'))
+    assert rows == [{"certname": "node-a.anchor.test", "status": "failure",
+                     "resource_title": "always-fails"}] * 2
+
+
+def test_pql_reports_parse_into_pypuppetdb_reports(db):
+    reports = list(db.pql('reports { certname = "node-b.anchor.test" order by producer_timestamp desc }'))
+    assert [(r.version, r.status) for r in reports] == [
+        ("1795324027", "noop"), ("1795324024", "failed"), ("1795324020", "failed")]
+    assert all(r.node == "node-b.anchor.test" and r.metrics for r in reports)
+
+
+def test_pql_nodes_parse_into_pypuppetdb_nodes(db):
+    nodes = list(db.pql('nodes { certname ~ "anchor" order by certname }'))
+    assert [n.name for n in nodes] == ["node-a.anchor.test", "node-b.anchor.test"]
+    assert all(n.status == "noop" and n.report_timestamp.tzinfo is not None for n in nodes)
+
+
+def test_pql_group_by_counts(db):
+    counts = list(db.pql('events[status, count()] { certname = "node-a.anchor.test" group by status }'))
+    assert sorted((c["status"], c["count"]) for c in counts) == [
+        ("failure", 2), ("noop", 11), ("skipped", 2), ("success", 16)]
+
+
+def test_nodes_with_their_status_and_latest_event_counts(db):
+    nodes = list(db.nodes(with_status=True, unreported=24 * 3650))
+    assert {n.name: (n.status, n.events["noops"], n.events["failures"]) for n in nodes} == {
+        "node-a.anchor.test": ("noop", 9, 0), "node-b.anchor.test": ("noop", 9, 0)}
+    assert not any(n.deactivated or n.expired for n in nodes)
+
+
+def test_nodes_take_a_query(db):
+    nodes = list(db.nodes(query=EqualsOperator("latest_report_status", "unchanged")))
+    assert sorted(n.name for n in nodes) == ["node-a.anchor.test", "node-b.anchor.test"]
+    assert list(db.nodes(query=EqualsOperator("latest_report_status", "failed"))) == []
+
+
+def test_one_node_carries_its_latest_report(db):
+    node = db.node("node-a.anchor.test")
+    (latest,) = db.reports(query=EqualsOperator("configuration_version", "1795324017"))
+    assert (node.name, node.latest_report_hash, node.report_environment) == (
+        "node-a.anchor.test", latest.hash_, "production")
+    assert node.facts_timestamp is None and node.catalog_timestamp is None
+
+
+def test_an_unknown_node_is_a_404(db):
+    with pytest.raises(requests.HTTPError) as error:
+        db.node("nowhere.anchor.test")
+    assert error.value.response.status_code == 404
+    assert error.value.response.json() == {"error": "No information is known about node nowhere.anchor.test"}
+
+
+def test_status_says_running_with_the_puppetdb_version(db):
+    status = db.status()      # GET /status/v1/services/puppetdb-status
+    assert (status["state"], status["service_version"], status["service_name"]) == (
+        "running", PUPPETDB_VERSION, "puppetdb-status")

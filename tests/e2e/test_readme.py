@@ -40,6 +40,10 @@ NOT_RUN = {
         "lists and replays them",
     'curl -X POST -H "X-Authentication: $(cat data/admin-token)" "http://127.0.0.1:8000/subscriptions/$ID/dead-letters/replay"':
         "as the dead-letter list above",
+    "python3.13 -m venv /opt/puppetboard": "installs puppetboard outside the checkout; "
+             "tests/e2e/test_puppetboard_e2e.py builds the same venv from the same pins",
+    "PUPPETBOARD_SETTINGS=": "serves puppetboard until stopped, with certificates under /etc; "
+             "tests/e2e/test_puppetboard_e2e.py runs it through a TLS front",
 }
 # Examples skipped on the DynamoDB pass, which serves the cloud (`prod`) stage: it
 # refuses plain-http and loopback receivers by design (README "Subscriptions").
