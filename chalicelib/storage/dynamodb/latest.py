@@ -136,18 +136,18 @@ class LatestCopies:
         _sync_latest). Returns the number of nodes with a latest report."""
         from .puppetdb import _event_record
         nodes = 0
-        for node in self._query_all(self.table_name("pdb-reports"), CERTNAMES):
+        for node in self._partition_items(self.table_name("pdb-reports"), CERTNAMES):
             if node.get("latest_report") is None:
                 continue        # known only from `deactivate node`
             events = tuple(_event_record(from_item(item)) for item in
-                           self._query_all(self.table_name("pdb-events"), "R#" + node["latest_report"]["S"]))
+                           self._partition_items(self.table_name("pdb-events"), "R#" + node["latest_report"]["S"]))
             self._sync_latest(Report(hash=node["latest_report"]["S"], certname=node["SK"]["S"],
                                      configuration_version=None,
                                      latest_key=node["latest_key"]["S"], events=events))
             nodes += 1
         return nodes
 
-    def _query_all(self, table: str, partition: str):
+    def _partition_items(self, table: str, partition: str):
         arguments = {"TableName": table, "ConsistentRead": True,
                      "KeyConditionExpression": "PK = :p",
                      "ExpressionAttributeValues": {":p": {"S": partition}}}

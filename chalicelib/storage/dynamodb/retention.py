@@ -58,7 +58,7 @@ class RetentionItems:
         stale_before, purge_before = policy.expire_before(now), policy.purge_before(now)
         if not (stale_before or purge_before):
             return counts
-        for item in list(self._query_all(self.table_name("pdb-reports"), "PK = :p",
+        for item in list(self._retention_items(self.table_name("pdb-reports"), "PK = :p",
                                          {":p": {"S": "CERTNAMES"}})):
             node = from_item(item)
             certname = node["SK"]
@@ -74,7 +74,7 @@ class RetentionItems:
         """Its reports (each commit item first, so readers stop seeing it whole),
         then the node, unless a report reactivated it meanwhile."""
         table = self.table_name("pdb-reports")
-        for item in list(self._query_all(table, "certname = :c", {":c": {"S": certname}},
+        for item in list(self._retention_items(table, "certname = :c", {":c": {"S": certname}},
                                          index="pdb-reports-by-certname")):
             if item["SK"]["S"] == "REPORT":
                 self._delete_report(item["PK"]["S"][2:])
@@ -94,7 +94,7 @@ class RetentionItems:
         self.client.delete_item(TableName=reports,
                                 Key={"PK": {"S": "R#" + report_hash}, "SK": {"S": "REPORT"}})
         for table in (events, reports):
-            keys = [{"PK": i["PK"], "SK": i["SK"]} for i in self._query_all(
+            keys = [{"PK": i["PK"], "SK": i["SK"]} for i in self._retention_items(
                 table, "PK = :p", {":p": {"S": "R#" + report_hash}})]
             self._batch_delete(table, keys)
 
@@ -113,7 +113,7 @@ class RetentionItems:
         (or none); nodes whose latest report outlived some of its events (a shorter
         resource-events-ttl) get their counts again."""
         table = self.table_name("pdb-reports")
-        found = list(self._query_all(table, "PK = :p", {":p": {"S": "CERTNAMES"}}))
+        found = list(self._retention_items(table, "PK = :p", {":p": {"S": "CERTNAMES"}}))
         latest = {n["latest_report"]["S"]: from_item(n) for n in found if "latest_report" in n}
         alive = self._committed(latest, alive_at=now)
         moved = 0
@@ -139,7 +139,7 @@ class RetentionItems:
         """The node's report with the greatest latest key (then smallest hash) that
         has not expired: by-certname index, newest first."""
         best = None
-        for item in self._query_all(self.table_name("pdb-reports"), "certname = :c",
+        for item in self._retention_items(self.table_name("pdb-reports"), "certname = :c",
                                     {":c": {"S": certname}}, index="pdb-reports-by-certname",
                                     forward=False):
             record = from_item(item)
@@ -160,7 +160,7 @@ class RetentionItems:
             fields.update({n: newest.get(source)
                            for n, source in node_summary.FROM_REPORT.items()})
             statuses: dict[str, int] = {}
-            for item in self._query_all(self.table_name("pdb-events"), "PK = :p",
+            for item in self._retention_items(self.table_name("pdb-events"), "PK = :p",
                                         {":p": {"S": "R#" + newest["hash"]}}):
                 event = from_item(item)
                 if _alive(event, now):
@@ -194,7 +194,7 @@ class RetentionItems:
     def _prune_jobs(self, cutoff: str) -> int:
         """Jobs by number from the oldest, while created before `cutoff`."""
         table, pruned = self._jobs_table, 0
-        for item in self._query_all(table, "jobs = :j", {":j": {"S": "JOB"}},
+        for item in self._retention_items(table, "jobs = :j", {":j": {"S": "JOB"}},
                                     index="jobs-by-name"):
             job = from_item(item)
             if job["created_timestamp"] >= cutoff:
@@ -205,7 +205,7 @@ class RetentionItems:
 
     def _prune_job(self, job: dict) -> None:
         number, table = job["number"], self._jobs_table
-        items = list(self._query_all(table, "PK = :p", {":p": {"S": f"JOB#{number}"}}))
+        items = list(self._retention_items(table, "PK = :p", {":p": {"S": f"JOB#{number}"}}))
         nodes = {from_item(i)["name"]: from_item(i) for i in items
                  if i["SK"]["S"].startswith("NODE#")}
         final = {"state": job["state"],
@@ -225,7 +225,7 @@ class RetentionItems:
         """Oldest first by global sequence (the ALL partition), up to the first commit
         that has not expired."""
         table, deleted = self._activity_table, 0
-        for item in self._query_all(table, "PK = :p", {":p": {"S": "ALL"}}):
+        for item in self._retention_items(table, "PK = :p", {":p": {"S": "ALL"}}):
             record = from_item(item)
             if record["timestamp"] >= cutoff:
                 break
@@ -269,7 +269,7 @@ class RetentionItems:
             return
 
     # ------------------------------------------------------------ reading
-    def _query_all(self, table: str, condition: str, values: dict, *, index: str | None = None,
+    def _retention_items(self, table: str, condition: str, values: dict, *, index: str | None = None,
                    forward: bool = True):
         arguments = {"TableName": table, "KeyConditionExpression": condition,
                      "ExpressionAttributeValues": values, "ScanIndexForward": forward}

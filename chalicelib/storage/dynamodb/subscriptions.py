@@ -72,7 +72,7 @@ class SubscriptionItems:
     def _subscriptions_table(self) -> str:
         return self.table_name(TABLE)
 
-    def _query_all(self, **arguments) -> list[dict]:
+    def _subscription_items(self, **arguments) -> list[dict]:
         found = []
         arguments = {"TableName": self._subscriptions_table, "ConsistentRead": True, **arguments}
         while True:
@@ -98,7 +98,7 @@ class SubscriptionItems:
         return _subscription(from_item(answer["Item"])) if "Item" in answer else None
 
     def list_subscriptions(self) -> list[Subscription]:
-        found = self._query_all(KeyConditionExpression="PK = :pk",
+        found = self._subscription_items(KeyConditionExpression="PK = :pk",
                                 ExpressionAttributeValues={":pk": to_value("SUB")})
         return sorted((_subscription(r) for r in found), key=lambda s: (s.created, s.id))
 
@@ -179,7 +179,7 @@ class SubscriptionItems:
         ])
 
     def dead_letters(self, subscription_id: str) -> list[Delivery]:
-        found = self._query_all(KeyConditionExpression="PK = :pk",
+        found = self._subscription_items(KeyConditionExpression="PK = :pk",
                                 ExpressionAttributeValues={":pk": to_value("DL#" + subscription_id)})
         return sorted((_delivery(r) for r in found), key=lambda d: (d.failed, d.seq))
 
