@@ -24,6 +24,11 @@ from .errors import ApiError
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 UNKNOWN = "{{unknown{n}}}"
+# An unknown path is answered by the app for GET, what clients and browsers explore with;
+# other methods there get API Gateway's gateway response (infra/template.py: 404). One
+# route per method per path made the packaged template 1.7 MB, past CloudFormation's
+# 1 MB limit (tests/infra/test_package.py runs cfn-lint on it).
+UNKNOWN_METHODS = ("GET",)
 UNKNOWN_DEPTH = 2      # unknown segments below a known prefix answered by the app
 # (method, path) of every generated route, for openapi's route check.
 GENERATED: set[tuple[str, str]] = set()
@@ -94,6 +99,6 @@ def answer_unrouted(app: Chalice) -> None:
     for path in _unknown_children(known):
         if path in known:
             continue
-        app.route(path, methods=list(METHODS), content_types=ANY_CONTENT,
+        app.route(path, methods=list(UNKNOWN_METHODS), content_types=ANY_CONTENT,
                   name=f"refuse-path:{path}")(_refuse_path(app))
-        GENERATED.update((m, path) for m in METHODS)
+        GENERATED.update((m, path) for m in UNKNOWN_METHODS)

@@ -8,7 +8,7 @@ from moto import mock_aws
 
 import app
 from chalicelib import retention
-from chalicelib.storage.dynamodb.tables import PDB_EVENTS, PDB_REPORTS, TABLES, create_tables
+from chalicelib.storage.dynamodb.tables import PDB_EVENTS, PDB_LATEST, PDB_REPORTS, TABLES, create_tables
 from infra import template
 
 
@@ -17,7 +17,7 @@ def test_the_template_enables_ttl_exactly_on_the_tables_whose_items_expire():
     enabled = {spec.name for spec in TABLES
                if resources[template._logical_id(spec)]["Properties"].get(
                    "TimeToLiveSpecification") == {"AttributeName": "expires_at", "Enabled": True}}
-    assert enabled == {PDB_EVENTS.name, PDB_REPORTS.name}
+    assert enabled == {PDB_EVENTS.name, PDB_REPORTS.name, PDB_LATEST.name}
 
 
 def test_the_scheduled_function_gets_the_table_policy_and_runs_alone():
