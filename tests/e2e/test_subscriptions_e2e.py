@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -15,7 +16,7 @@ import pytest
 import requests
 
 from chalicelib.storage.dynamodb import DynamoStorage
-from chalicelib.subscriptions import stream
+from chalicelib.subscriptions import delivery, stream
 from tests import payloads
 from tests.e2e.conftest import (DYNAMODB_PREFIX, authorised_session,
                                 create_tables_with_the_console_command, start_chalice)
@@ -142,6 +143,9 @@ def test_dynamodb_stream_records_fed_to_the_handler_deliver_each_failed_report(
     for name, value in {**env, "EVENTS_STORAGE": "dynamodb", "EVENTS_STAGE": "prod",
                         "SSL_CERT_FILE": str(pki / "ca.pem")}.items():
         monkeypatch.setenv(name, value)
+    # Python 3.13's HTTPSHandler builds its TLS context (and reads SSL_CERT_FILE) when
+    # the opener is made, at import; this test's CA comes later, so the opener is remade.
+    monkeypatch.setattr(delivery, "_OPENER", urllib.request.build_opener(delivery._NoRedirects))
     process, base = start_chalice("prod", env, tmp_path)
     receiver = Receiver(tls=(str(pki / "server.pem"), str(pki / "server.key")))
     try:
