@@ -326,19 +326,22 @@ class PuppetdbItems(LatestCopies):
         return Page(found[offset:end], len(found) if with_total else None, limit, offset)
 
     def _get_nodes(self, certnames: Sequence[str]) -> list[dict]:
+        return self._batch_get([_node_key(c) for c in sorted(set(certnames))])
+
+    def _batch_get(self, keys: list[dict]) -> list[dict]:
+        """The pdb-reports items at `keys` that exist: consistent BatchGetItem reads,
+        GET_BATCH keys a call, unprocessed keys sent again."""
         table = self.table_name("pdb-reports")
-        items: list[dict] = []
-        wanted = sorted(set(certnames))
-        for start in range(0, len(wanted), GET_BATCH):
-            request = {table: {"Keys": [_node_key(c) for c in wanted[start:start + GET_BATCH]],
-                               "ConsistentRead": True}}
+        found: list[dict] = []
+        for start in range(0, len(keys), GET_BATCH):
+            request = {table: {"Keys": keys[start:start + GET_BATCH], "ConsistentRead": True}}
             for _ in attempts():
                 response = self.client.batch_get_item(RequestItems=request)
-                items.extend(response["Responses"].get(table, []))
+                found.extend(response["Responses"].get(table, []))
                 request = response.get("UnprocessedKeys")
                 if not request:
                     break
-        return items
+        return found
 
     def find_environments(self, where: Node, order: Sequence[tuple[str, str]],
                           offset: int, limit: int | None, *,
@@ -503,19 +506,7 @@ class PuppetdbItems(LatestCopies):
 
     def _commit_items(self, report_hashes: Iterable[str]) -> list[dict]:
         """The commit items of these reports that exist (keyed BatchGetItem reads)."""
-        wanted = sorted(report_hashes)
-        table = self.table_name("pdb-reports")
-        found: list[dict] = []
-        for start in range(0, len(wanted), GET_BATCH):
-            request = {table: {"Keys": [_report_key(h) for h in wanted[start:start + GET_BATCH]],
-                               "ConsistentRead": True}}
-            for _ in attempts():
-                response = self.client.batch_get_item(RequestItems=request)
-                found.extend(response["Responses"].get(table, []))
-                request = response.get("UnprocessedKeys")
-                if not request:
-                    break
-        return found
+        return self._batch_get([_report_key(h) for h in sorted(report_hashes)])
 
 
 def order_key(report: Report) -> str:
