@@ -18,7 +18,6 @@ import json
 import time
 
 from ..query.ast import Compare
-from ..storage.dynamodb.codec import from_item
 from . import delivery, model, records
 
 
@@ -29,6 +28,10 @@ def _table(arn: str) -> str:
 
 def source_records(store, stream_records: list[dict], wanted: set[str]) -> list[model.SourceRecord]:
     """The source records of a batch's INSERTs, for the sources in `wanted`."""
+    # Imported here, not at the top: app.py imports this module, and the DynamoDB
+    # package brings in botocore, which the SQLite stage and a cold start need not load.
+    from ..storage.dynamodb.codec import from_item
+
     found: list[model.SourceRecord] = []
     prefix = store.table_prefix
     for stream_record in stream_records:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import zipfile
 
 from chalicelib.storage.dynamodb.tables import TABLES
@@ -105,3 +106,18 @@ def test_concurrency_is_capped_unless_the_parameter_is_zero(packaged):
                                 {"Ref": "AWS::NoValue"}]}
     assert template["Conditions"]["HasConcurrencyLimit"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]}
+
+
+def test_the_zipped_app_imports_with_the_zip_alone(packaged, tmp_path):
+    """`import app` in a bare interpreter (-S: no site-packages) from the unpacked zip:
+    every module the handlers import at load time is in the zip, and the DynamoDB
+    adapter (botocore, which the runtime provides) is loaded only when a store is built,
+    not at a cold start."""
+    with zipfile.ZipFile(packaged[0] / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    probe = ("import sys; sys.path.insert(0, '.'); import app; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))")
+    result = subprocess.run([sys.executable, "-S", "-c", probe], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
