@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 
 # Fake credentials before any boto3 client exists (moto's "pesky imports" rule).
@@ -47,6 +48,59 @@ def _record(operation: str, kwargs: dict) -> None:
             DYNAMODB_ACTIONS.update("dynamodb:" + _TRANSACT_ACTIONS[k] for k in item)
         return
     DYNAMODB_ACTIONS.add("dynamodb:" + "".join(part.capitalize() for part in operation.split("_")))
+
+
+# DynamoDB's expression limits, which moto does not enforce (docs: "Constraints in
+# Amazon DynamoDB", Expression parameters): every DynamoDB call in the test process is
+# checked, and one past a limit fails as the real service answers it.
+EXPRESSION_KEYS = ("FilterExpression", "KeyConditionExpression", "ConditionExpression",
+                   "UpdateExpression", "ProjectionExpression")
+_IN_LIST = re.compile(r"\bIN \(([^)]*)\)")
+
+
+def _expressions(value):
+    """Every expression string in a request, at any depth (transactions, batches)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in EXPRESSION_KEYS and isinstance(inner, str):
+                yield key, inner
+            else:
+                yield from _expressions(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _expressions(inner)
+
+
+def expression_limit_broken(request: dict) -> str | None:
+    """The first DynamoDB expression limit a request breaks, or None."""
+    from chalicelib.query.dynamodb import MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS, operator_count
+    for key, text in _expressions(request):
+        if len(text.encode("utf-8")) > MAX_EXPRESSION_BYTES:
+            return f"Invalid {key}: Expression size has exceeded the maximum allowed size"
+        for operands in _IN_LIST.findall(text):
+            if operands.count(",") + 1 > MAX_IN_OPERANDS:
+                return f"Invalid {key}: The IN operator is provided with too many operands"
+        if key != "ProjectionExpression" and operator_count(text) > 300:
+            return f"Invalid {key}: The expression contains too many operators"
+    return None
+
+
+def _check_expression_limits():
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+    make_api_call = BaseClient._make_api_call
+
+    def checked(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "dynamodb":
+            broken = expression_limit_broken(api_params)
+            if broken:
+                raise ClientError({"Error": {"Code": "ValidationException", "Message": broken}},
+                                  operation_name)
+        return make_api_call(self, operation_name, api_params)
+    BaseClient._make_api_call = checked
+
+
+_check_expression_limits()
 
 
 class AtomicRequests:

@@ -13,6 +13,7 @@ Semantics shared by all three executions (PuppetDB's rules, ../shared/notes/pupp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator, Union
 
 COMPARISONS = ("=", "<", "<=", ">", ">=")
@@ -48,6 +49,12 @@ class Compare:
 class In:
     field: str
     values: tuple
+
+    @cached_property
+    def strings(self) -> frozenset:
+        """The string values, for a membership test in one lookup (a latest-report
+        test holds one hash per node)."""
+        return frozenset(v for v in self.values if isinstance(v, str))
 
 
 @dataclass(frozen=True)

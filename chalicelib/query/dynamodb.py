@@ -12,6 +12,7 @@ the conjuncts not answered by the key condition.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping, Sequence
@@ -23,7 +24,12 @@ from .ast import (And, Compare, Contains, In, IsNull, Match, Node, Not, Or, all_
 
 _serializer = TypeSerializer()
 MAX_FAN_OUT = 64            # keyed queries one request may run before falling back
-MAX_IN_OPERANDS = 100       # DynamoDB's limit for IN
+# DynamoDB's expression limits ("Constraints in Amazon DynamoDB", Expression
+# parameters); moto enforces none of them, tests/conftest.py checks every call.
+MAX_IN_OPERANDS = 100       # operands of one IN
+MAX_EXPRESSION_BYTES = 4096 # one expression string
+MAX_OPERATORS = 300         # operators and functions in one expression
+_OPERATOR = re.compile(r"<>|<=|>=|[=<>]|\b(?:AND|OR|NOT|BETWEEN|IN)\b|\b[a-z_]+\(")
 
 
 @dataclass(frozen=True)
@@ -175,12 +181,34 @@ def _range(path: AccessPath, terms: list[Node]):
 
 def split(node: Node, attributes: Mapping[str, str],
           array_fields: frozenset[str] = frozenset()) -> tuple[Node | None, Node | None]:
-    """(expressible conjuncts, residual conjuncts)."""
+    """(expressible conjuncts, residual conjuncts). A conjunct DynamoDB cannot express,
+    or one that would take the FilterExpression past DynamoDB's limits (a `not
+    latest_report?` over 10,000 report hashes, say), is left to the residual: the
+    same test in Python on the same items read, since a filter saves no reads."""
     expressible, residual = [], []
     for term in conjuncts(node):
         (expressible if _expressible(term, array_fields) else residual).append(term)
+    if expressible and not _fits(all_of(*expressible), attributes, array_fields):
+        kept: list[Node] = []
+        for term in expressible:
+            if _fits(all_of(*kept, term), attributes, array_fields):
+                kept.append(term)
+            else:
+                residual.append(term)
+        expressible = kept
     return (all_of(*expressible) if expressible else None,
             all_of(*residual) if residual else None)
+
+
+def _fits(node: Node, attributes: Mapping[str, str], array_fields: frozenset[str]) -> bool:
+    text = compile_filter(node, attributes, array_fields).text
+    return len(text.encode("utf-8")) <= MAX_EXPRESSION_BYTES and operator_count(text) <= MAX_OPERATORS
+
+
+def operator_count(text: str) -> int:
+    """Operators and functions in an expression as this module writes it (comparators,
+    AND/OR/NOT, BETWEEN, IN, function calls): what DynamoDB's 300 limit counts."""
+    return len(_OPERATOR.findall(text))
 
 
 def _expressible(node: Node, array_fields: frozenset[str]) -> bool:

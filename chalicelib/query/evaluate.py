@@ -44,6 +44,8 @@ def _leaf(node: Node, value: object) -> bool:
         except TypeError:
             return False
     if isinstance(node, In):
+        if isinstance(value, str):      # a string equals only a string
+            return value in node.strings
         return any(value == v and isinstance(value, bool) == isinstance(v, bool)
                    for v in node.values)
     if isinstance(node, Match):
