@@ -20,6 +20,7 @@ import random
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Sequence
 
@@ -92,18 +93,56 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+def _pinned(address: str, connection_class):
+    """`connection_class` that connects to `address` instead of resolving the host again;
+    the Host header, SNI and the certificate check still use the URL's host."""
+    def build(host, **kwargs):
+        connection = connection_class(host, **kwargs)
+        create = connection._create_connection
+        connection._create_connection = lambda target, *args, **more: create(
+            (address, target[1]), *args, **more)
+        return connection
+    return build
+
+
+class _PinnedMixin:
+    """Connects to the address urls.check_at_send vetted (`request.pinned_address`),
+    unless the request goes through a proxy (which resolves the host itself)."""
+
+    def do_open(self, http_class, request, **kwargs):
+        address = getattr(request, "pinned_address", None)
+        if address is not None and request.host == urlsplit(request.full_url).netloc:
+            http_class = _pinned(address, http_class)
+        return super().do_open(http_class, request, **kwargs)
+
+
+class _PinnedHTTP(_PinnedMixin, urllib.request.HTTPHandler):
+    pass
+
+
+class _PinnedHTTPS(_PinnedMixin, urllib.request.HTTPSHandler):
+    pass
+
+
+def build_opener() -> urllib.request.OpenerDirector:
+    """The delivery opener: no redirects, connections pinned to the checked address.
+    (Built once: on Python 3.13 the HTTPS handler reads the CA store when built.)"""
+    return urllib.request.build_opener(_NoRedirects, _PinnedHTTP, _PinnedHTTPS)
+
+
+_OPENER = build_opener()
 
 
 def send(subscription: model.Subscription, delivery: model.Delivery, now: float,
          config: Settings) -> str | None:
     """One attempt; None when the receiver answered 2xx, else why not."""
     try:
-        urls.check_at_send(subscription.url, config)
+        address = urls.check_at_send(subscription.url, config)
         secret = signing.secret_for(subscription.id, subscription.salt)
         headers = signing.signed_headers(secret, delivery.webhook_id, delivery.body, now)
         request = urllib.request.Request(subscription.url, data=delivery.body.encode("utf-8"),
                                          headers=headers, method="POST")
+        request.pinned_address = address
         with _OPENER.open(request, timeout=config.subscription_timeout) as response:
             response.read(1024)
             if 200 <= response.status < 300:

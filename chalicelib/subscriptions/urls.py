@@ -10,7 +10,10 @@ The `local` stage accepts `http` and any address, so `make run` can deliver to a
 receiver on the same machine.
 
 The address rule is checked when the subscription is made and again before every
-attempt (DNS can change); redirects are never followed (delivery.py).
+attempt (DNS can change), and the attempt connects to the address that was checked
+(delivery.py pins it; TLS still verifies the certificate for the URL's host), so a
+name that resolves to a public address for the check and to a private one a moment
+later (DNS rebinding) cannot lead the request inside. Redirects are never followed.
 """
 from __future__ import annotations
 
@@ -44,11 +47,14 @@ def check(url: object, config: Settings) -> str:
         raise validation_error(f"url refused: {error}", url=url) from None
 
 
-def check_at_send(url: str, config: Settings) -> None:
-    _check(url, config)
+def check_at_send(url: str, config: Settings) -> str | None:
+    """The address the attempt must connect to, checked now; None where no address
+    rule applies (the local stage, EVENTS_SUBSCRIPTION_ALLOW_PRIVATE). UnsafeUrl when
+    the URL is refused."""
+    return _check(url, config, pin=True)
 
 
-def _check(url: str, config: Settings) -> str:
+def _check(url: str, config: Settings, pin: bool = False) -> str | None:
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeUrl(f"longer than {MAX_URL_LENGTH} characters")
     parts = urlsplit(url)
@@ -62,14 +68,15 @@ def _check(url: str, config: Settings) -> str:
     except ValueError:
         raise UnsafeUrl("the port is not a number from 0 to 65535") from None
     if _local(config) or config.subscription_allow_private:
-        return url
+        return None if pin else url
     host = parts.hostname.rstrip(".").lower()
     if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
         raise UnsafeUrl(f"{host} is a local or metadata name")
-    for address in _addresses(host):
+    addresses = _addresses(host)
+    for address in addresses:
         if not address.is_global or address.is_multicast:
             raise UnsafeUrl(f"{host} resolves to {address}, which is not a public address")
-    return url
+    return str(addresses[0]) if pin else url
 
 
 def _addresses(host: str) -> list:

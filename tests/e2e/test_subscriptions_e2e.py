@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -145,7 +144,7 @@ def test_dynamodb_stream_records_fed_to_the_handler_deliver_each_failed_report(
         monkeypatch.setenv(name, value)
     # Python 3.13's HTTPSHandler builds its TLS context (and reads SSL_CERT_FILE) when
     # the opener is made, at import; this test's CA comes later, so the opener is remade.
-    monkeypatch.setattr(delivery, "_OPENER", urllib.request.build_opener(delivery._NoRedirects))
+    monkeypatch.setattr(delivery, "_OPENER", delivery.build_opener())
     process, base = start_chalice("prod", env, tmp_path)
     receiver = Receiver(tls=(str(pki / "server.pem"), str(pki / "server.key")))
     try:
