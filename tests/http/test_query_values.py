@@ -1,0 +1,55 @@
+"""Query values the stores cannot hold, or that are not text, are PuppetDB-format 400s
+in every dialect and form (both adapters): an integer outside signed 64 bits (SQLite's
+driver raised OverflowError, a 500), and PQL strings that do not decode."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.http.test_puppetdb_v4_api import _get, loaded, loaded_store, store  # noqa: F401
+from tests.payloads import JSON
+
+HUGE = 99999999999999999999999999
+HUGE_TEXT = f"{HUGE}' is not a valid numeric value for field "
+
+
+def _plain_400(response, text: str) -> str:
+    assert response.status_code == 400, response.body
+    assert response.headers["Content-Type"].startswith("text/plain")
+    body = response.body.decode()
+    assert text in body, body
+    return body
+
+
+HUGE_QUERIES = {
+    "events =": ("/pdb/query/v4/events", {"query": ["=", "line", HUGE]}),
+    "events <": ("/pdb/query/v4/events", {"query": ["<", "line", HUGE]}),
+    "events negative": ("/pdb/query/v4/events", {"query": [">", "line", -HUGE]}),
+    "events in": ("/pdb/query/v4/events", {"query": ["in", "line", ["array", [1, HUGE]]]}),
+    "reports": ("/pdb/query/v4/reports", {"query": ["=", "report_format", HUGE]}),
+    "from form": ("/pdb/query/v4", {"query": ["from", "events", ["=", "line", HUGE]]}),
+    "pql": ("/pdb/query/v4", {"query": f"events[certname] {{ line = {HUGE} }}"}),
+    "1.4": ("/experimental/events", {"query": ["=", "line", HUGE]}),
+    "event-counts": ("/pdb/query/v4/event-counts", {"query": ["=", "line", HUGE],
+                                                    "summarize_by": "certname"}),
+    "counts_filter": ("/pdb/query/v4/event-counts", {"summarize_by": "certname",
+                                                     "counts_filter": [">", "failures", HUGE]}),
+}
+
+
+@pytest.mark.parametrize("path,params", HUGE_QUERIES.values(), ids=HUGE_QUERIES.keys())
+def test_an_integer_wider_than_64_bits_is_a_400(loaded, path, params):
+    _plain_400(_get(loaded, path, **params), HUGE_TEXT)
+
+
+def test_an_integer_wider_than_64_bits_in_a_v4_post_body_is_a_400(loaded):
+    response = loaded.http.post("/pdb/query/v4/events", headers=JSON,
+                                body=json.dumps({"query": ["=", "line", HUGE]}))
+    _plain_400(response, HUGE_TEXT)
+
+
+def test_the_64_bit_bounds_themselves_are_queries(loaded):
+    for bound in (2 ** 63 - 1, -(2 ** 63 - 1)):
+        response = _get(loaded, "/pdb/query/v4/events", query=["=", "line", bound])
+        assert response.status_code == 200 and json.loads(response.body) == []
