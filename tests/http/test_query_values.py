@@ -53,3 +53,29 @@ def test_the_64_bit_bounds_themselves_are_queries(loaded):
     for bound in (2 ** 63 - 1, -(2 ** 63 - 1)):
         response = _get(loaded, "/pdb/query/v4/events", query=["=", "line", bound])
         assert response.status_code == 200 and json.loads(response.body) == []
+
+
+# ------------------------------------------------------------------ PQL strings
+
+def _pql_error(client, text: str) -> str:
+    return _plain_400(_get(client, "/pdb/query/v4", query=text), "")
+
+
+@pytest.mark.parametrize("string", ['"\\x"', '"a\u0001b"', '"\\u12"'],
+                         ids=["invalid escape", "control character", "short \\u"])
+def test_a_pql_string_that_is_not_a_json_string_is_a_parse_error(loaded, string):
+    query = f"events[certname] {{ certname = {string} }}"
+    assert _pql_error(loaded, query).startswith(
+        "PQL parse error at line 1, column 31:\n\n" + query + "\n" + " " * 30 + "^\n")
+
+
+def test_a_pql_string_with_a_lone_surrogate_escape_is_the_text_rules_400(loaded):
+    text = _pql_error(loaded, 'events[certname] { certname = "\\ud800" }')
+    assert text == ("The 'query' parameter holds a string that is not valid Unicode text "
+                    "(a lone surrogate such as \\ud800)")
+
+
+def test_a_pql_string_takes_every_json_escape(loaded):
+    response = _get(loaded, "/pdb/query/v4",
+                    query='events[certname] { certname = "\\ud83d\\ude00\\n\\"\\\\\\/\\u00e9" }')
+    assert response.status_code == 200 and json.loads(response.body) == []
