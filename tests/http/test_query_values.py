@@ -55,6 +55,29 @@ def test_the_64_bit_bounds_themselves_are_queries(loaded):
         assert response.status_code == 200 and json.loads(response.body) == []
 
 
+
+# JSON text as sent: 1e400 decodes to inf. A float nearer 0 than 1e-128 underflowed
+# boto3's DynamoDB numbers.
+FLOATS = {
+    "1e400": ("/pdb/query/v4/events", '["=", "line", 1e400]', "range of signed 64-bit"),
+    "1e300": ("/pdb/query/v4/reports", '["<", "report_format", 1e300]', "range of signed 64-bit"),
+    "1e-200": ("/pdb/query/v4/events", '["<", "line", 1e-200]', "at least 1e-128"),
+    "-1e-300 in": ("/pdb/query/v4/events", '["in", "line", ["array", [-1e-300]]]',
+                   "at least 1e-128"),
+    "pql": ("/pdb/query/v4", "events { line < 1.0e-200 }", "at least 1e-128"),
+}
+
+
+@pytest.mark.parametrize("path,query,text", FLOATS.values(), ids=FLOATS.keys())
+def test_a_float_the_stores_cannot_hold_is_a_400(loaded, path, query, text):
+    _plain_400(_get(loaded, path, query=query), text)
+
+
+def test_fractions_within_the_range_are_queries(loaded):
+    for query in ('["<", "line", 1.5]', '[">", "line", -1e-120]', '["=", "line", 0.0]'):
+        response = _get(loaded, "/pdb/query/v4/events", query=query)
+        assert response.status_code == 200, response.body
+
 # ------------------------------------------------------------------ PQL strings
 
 def _pql_error(client, text: str) -> str:
