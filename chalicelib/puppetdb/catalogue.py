@@ -85,7 +85,11 @@ class Entity:
     default_order: tuple[tuple[str, str], ...]
     tiebreak: tuple[tuple[str, str], ...]
     order_aliases: tuple[tuple[str, str], ...] = ()    # order column -> stored field
-    order_text: tuple[str, ...] = ()   # the columns as PuppetDB 7.12 lists them when refusing one
+    # The columns as PuppetDB 7.12 lists them when refusing one, less `latest_report?`:
+    # PuppetDB lists every queryable field (engine.clj compile-user-query->sql,
+    # paging.clj validate-order-by!) though latest_report? orders nothing; here it is
+    # refused, so it is not offered.
+    order_text: tuple[str, ...] = ()
 
     def order_field(self, column: str) -> str:
         if column in self.fields:
@@ -128,12 +132,12 @@ EVENTS = Entity(
                    "containing_class", "environment"),
     default_order=(("timestamp", "desc"),),
     tiebreak=(("report", "asc"), ("seq", "asc")),
-    # PuppetDB's hash-set order; it also lists latest_report?, which orders nothing here.
+    # PuppetDB's hash-set order (without latest_report?, see Entity.order_text).
     order_text=("message", "old_value", "report_receive_time", "corrective_change",
                 "containment_path", "certname", "timestamp", "run_end_time", "name",
                 "configuration_version", "new_value", "resource_title", "status", "property",
                 "resource_type", "line", "environment", "containing_class", "run_start_time",
-                "latest_report?", "file", "report"),
+                "file", "report"),
 )
 
 REPORTS = Entity(
@@ -156,7 +160,7 @@ REPORTS = Entity(
     order_text=("receive_time", "corrective_change", "code_id", "noop", "certname",
                 "puppet_version", "hash", "cached_catalog_status", "transaction_uuid",
                 "configuration_version", "status", "job_id", "producer", "catalog_uuid",
-                "noop_pending", "end_time", "type", "environment", "latest_report?",
+                "noop_pending", "end_time", "type", "environment",
                 "start_time", "producer_timestamp", "report_format"),
 )
 

@@ -101,6 +101,13 @@ DIFFERENT_CASES = {
                           _refused("Query operator ~ is not allowed on field line")),
     "err-query-not-array": (_BUG + " (a schema check)",
                             _refused('"certname" is not well-formed: queries must be an array')),
+    "err-order-by-column": ("PuppetDB lists every queryable field as an order_by column, "
+                            "latest_report? too, which orders nothing; the service refuses "
+                            "it and leaves it out of the list",
+                            lambda a: (a.status, a.media_type) == (400, "text/plain")
+                            and str(a.body).startswith("Unrecognized column 'nope' specified "
+                                                       "in :order_by; Supported columns are ")
+                            and "latest_report?" not in str(a.body)),
     "err-regex-invalid": ("the regular expression engines differ (PostgreSQL's, RE2); both "
                           "refuse an invalid pattern with 400, in their own words",
                           lambda a: a.status == 400 and a.media_type == "text/plain"

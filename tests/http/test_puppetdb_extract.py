@@ -210,3 +210,18 @@ def test_an_environments_reports_take_extract(loaded):
     found = _json(_get(loaded, f"/pdb/query/v4/environments/{environment['name']}/reports",
                        query=["extract", [["function", "count"]]]))
     assert found == [{"count": 6}]
+
+
+def test_a_wide_filter_under_extract_keeps_the_filters_width_text(loaded):
+    wide = ["or"] + [["=", "line", n] for n in range(101)]
+    expected = ("The query has 101 alternatives in one 'or'; the limit is 100 "
+                "(EVENTS_MAX_QUERY_WIDTH)")
+    assert _error(loaded, "/pdb/query/v4/events", ["extract", ["certname"], wide]) == expected
+    pql = "events[certname] { " + " or ".join(f"line = {n}" for n in range(101)) + " }"
+    assert _error(loaded, "/pdb/query/v4", pql) == expected
+
+
+def test_a_group_by_wider_than_the_query_width_is_refused(loaded):
+    text = _error(loaded, "/pdb/query/v4/events",
+                  ["extract", [["function", "count"]], ["group_by"] + ["certname"] * 101])
+    assert "extracts or groups by more than 100 columns" in text

@@ -13,7 +13,8 @@ from chalicelib.puppetdb.catalogue import EVENTS, REPORTS
 from tests.query_strategies import any_text, json_values
 
 FIELDS = st.sampled_from(sorted(EVENTS.fields))
-STRINGS = st.text(st.characters(exclude_categories=()), max_size=8)
+# Every character but surrogates: a lone one is refused by the text rule (limits.py).
+STRINGS = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 VALUES = st.one_of(STRINGS, st.integers(-10 ** 6, 10 ** 6), st.booleans())
 
 leaves = st.one_of(

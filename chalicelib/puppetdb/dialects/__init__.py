@@ -66,6 +66,30 @@ def parse_tree(term: object, leaf: Callable[[object, list, list], Node], depth: 
     return leaf(operator, arguments, term)
 
 
+# The smallest magnitude boto3 serialises for DynamoDB (its Decimal context, Emin -128);
+# a smaller float raised decimal.Underflow, a 500.
+SMALLEST_FRACTION = 1e-128
+
+
+def numeric_value(value: object, field: str, *, reals: bool = True) -> int | float:
+    """A query value for a numeric field (1.4's `line`, v4's numeric fields): an integer
+    (or, where `reals`, a float) in PuppetDB's "incompatible" text otherwise; an integer
+    outside signed 64 bits is refused too: the stores hold no wider integer (SQLite's
+    driver raises OverflowError); so is a float outside that range or nearer 0 than
+    DynamoDB's numbers go. PuppetDB's own text for it is unknown (a PostgreSQL
+    bigint error there); this one follows its invalid-timestamp text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float) if reals else int):
+        raise QueryError(f'Argument "{value}" is incompatible with numeric field "{field}".')
+    if not abs(value) <= paging.MAX_INTEGER:      # also NaN, and JSON's 1e400 (inf)
+        raise QueryError(f"'{value}' is not a valid numeric value for field {field}: "
+                         "numbers are limited to the range of signed 64-bit integers")
+    if value and abs(value) < SMALLEST_FRACTION:
+        raise QueryError(f"'{value}' is not a valid numeric value for field {field}: "
+                         f"a number other than 0 must be at least {SMALLEST_FRACTION} "
+                         "in magnitude")
+    return value
+
+
 def accepts_json(accept: str | None) -> bool:
     """A missing header is allowed; otherwise one exact item must fit (notes 1.1)."""
     if accept is None:

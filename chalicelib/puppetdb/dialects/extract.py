@@ -82,7 +82,10 @@ def split(term: list, entity) -> tuple[Extract, object | None]:
         raise ExtractError("extract requires at least one argument")
     named = term[1] if isinstance(term[1], list) else [term[1]]
     width = settings().max_query_width        # one SQL column each: bounded like an `in`
-    if len(named) > width or any(isinstance(p, list) and len(p) > width + 1 for p in term[2:]):
+    # Only the columns and a group_by are measured here; the filter's width is the
+    # query cost's (query/cost.py), with its own text.
+    grouped = [p for p in term[2:] if isinstance(p, list) and p and p[0] == "group_by"]
+    if len(named) > width or any(len(p) > width + 1 for p in grouped):
         raise ExtractError(f"The query extracts or groups by more than {width} columns "
                            "(EVENTS_MAX_QUERY_WIDTH)")
     columns = tuple(_column(c, entity) for c in named)

@@ -173,7 +173,14 @@ class _ToAst(Transformer):
             else ["array", []]
 
     def dqstring(self, token):
-        return json.loads(str(token))
+        # The grammar admits only JSON's escapes; a lone surrogate escape decodes, and
+        # is held to the text rule as the AST form's strings are (limits.loads).
+        value = json.loads(str(token))
+        try:
+            limits.require_text(value, "The 'query' parameter")
+        except limits.NotText as error:
+            raise PqlError(str(error)) from None
+        return value
 
     def sqstring(self, token):
         return str(token)[1:-1].replace("\\'", "'")

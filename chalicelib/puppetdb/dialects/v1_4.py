@@ -13,8 +13,8 @@ from ...query import regex
 from ...query.ast import Compare, Match, Node
 from ..catalogue import ORDER_FIELDS, V1_4_QUERY_FIELDS
 from ..model import canonical_json
-from . import (QueryError, accepts_json, bad_request, page_limit, page_offset, parse_tree, shown,
-               within_cost)
+from . import (QueryError, accepts_json, bad_request, numeric_value, page_limit, page_offset,
+               parse_tree, shown, within_cost)
 
 INEQUALITIES = (">", ">=", "<", "<=")
 REGEX_KINDS = ("string", "number")
@@ -73,9 +73,7 @@ def _leaf(operator: str, field: object, value: object) -> Node:
         # Clojure truthiness: only null and false are false (notes 1.2).
         return Compare(name, "=", value is not None and value is not False)
     if kind == "number":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise QueryError(f'Argument "{value}" is incompatible with numeric field "{field}".')
-        return Compare(name, "=", value)
+        return Compare(name, "=", numeric_value(value, field, reals=False))
     if not isinstance(value, str):
         # Strings compare only with strings; a number would never match a stored string.
         value = json.dumps(value)

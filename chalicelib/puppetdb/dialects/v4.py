@@ -18,8 +18,8 @@ from .. import jsonerrors
 from ..catalogue import COUNT_BY, COUNTS, NODE_STATES, SUMMARIZE_BY, Entity, Field
 from ..model import canonical_json
 from . import extract
-from . import (QueryError, accepts_json, bad_request, page_limit, page_offset, parse_tree,
-               within_cost)
+from . import (QueryError, accepts_json, bad_request, numeric_value, page_limit, page_offset,
+               parse_tree, within_cost)
 
 INEQUALITIES = (">", ">=", "<", "<=")
 NOTHING = Not(EVERYTHING)
@@ -169,9 +169,7 @@ def _value(name: str, field: Field, value: object) -> object:
     if field.type == "timestamp":
         return timestamp_value(value)
     if field.type == "numeric":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise QueryError(f'Argument "{value}" is incompatible with numeric field "{name}".')
-        return value
+        return numeric_value(value, name)
     if field.type == "boolean":
         if not isinstance(value, bool):
             raise QueryError(f'Argument "{value}" is incompatible with boolean field "{name}".')
