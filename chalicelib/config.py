@@ -82,39 +82,39 @@ class Settings:
             table_prefix=env.get("EVENTS_TABLE_PREFIX", "puppet-events-"),
             public_url=(env.get("EVENTS_PUBLIC_URL") or "").rstrip("/") or None,
             stage=env.get("EVENTS_STAGE", "").strip(),
-            event_query_limit=int(env.get("EVENT_QUERY_LIMIT", "20000")),
+            event_query_limit=_int(env, "EVENT_QUERY_LIMIT", "20000"),
             client_cert_header=(env.get("EVENTS_CLIENT_CERT_HEADER") or "").strip() or None,
             cert_allowlist=_names(env.get("EVENTS_CERT_ALLOWLIST")),
             cert_submit_all=_names(env.get("EVENTS_CERT_SUBMIT_ALL")),
-            max_body_bytes=int(env.get("EVENTS_MAX_BODY_BYTES", str(16 << 20))),
-            max_json_depth=int(env.get("EVENTS_MAX_JSON_DEPTH", "64")),
-            max_query_bytes=int(env.get("EVENTS_MAX_QUERY_BYTES", str(16 << 10))),
-            max_query_depth=int(env.get("EVENTS_MAX_QUERY_DEPTH", "32")),
-            max_page_limit=int(env.get("EVENTS_MAX_PAGE_LIMIT", "10000")),
-            max_regex_length=int(env.get("EVENTS_MAX_REGEX_LENGTH", "1024")),
-            max_header_bytes=int(env.get("EVENTS_MAX_HEADER_BYTES", str(16 << 10))),
-            max_report_events=int(env.get("EVENTS_MAX_REPORT_EVENTS", "50000")),
-            max_commit_rows=int(env.get("EVENTS_MAX_COMMIT_ROWS", "10000")),
-            max_job_message_bytes=int(env.get("EVENTS_MAX_JOB_MESSAGE_BYTES", "2048")),
-            max_job_details_bytes=int(env.get("EVENTS_MAX_JOB_DETAILS_BYTES", "2048")),
-            max_future_seconds=int(env.get("EVENTS_MAX_FUTURE_SECONDS", "3600")),
-            max_query_terms=int(env.get("EVENTS_MAX_QUERY_TERMS", "256")),
-            max_query_width=int(env.get("EVENTS_MAX_QUERY_WIDTH", "100")),
-            max_query_regexes=int(env.get("EVENTS_MAX_QUERY_REGEXES", "8")),
-            query_deadline_ms=int(env.get("EVENTS_QUERY_DEADLINE_MS", "10000")),
-            max_items_read=int(env.get("EVENTS_MAX_ITEMS_READ", "100000")),
-            max_response_bytes=int(env.get("EVENTS_MAX_RESPONSE_BYTES", str(5 << 20))),
-            log_queries=_switch(env.get("EVENTS_LOG_QUERIES"), default=False),
-            record_job_activity=_switch(env.get("EVENTS_RECORD_JOB_ACTIVITY"), default=True),
+            max_body_bytes=_int(env, "EVENTS_MAX_BODY_BYTES", str(16 << 20)),
+            max_json_depth=_int(env, "EVENTS_MAX_JSON_DEPTH", "64"),
+            max_query_bytes=_int(env, "EVENTS_MAX_QUERY_BYTES", str(16 << 10)),
+            max_query_depth=_int(env, "EVENTS_MAX_QUERY_DEPTH", "32"),
+            max_page_limit=_int(env, "EVENTS_MAX_PAGE_LIMIT", "10000"),
+            max_regex_length=_int(env, "EVENTS_MAX_REGEX_LENGTH", "1024"),
+            max_header_bytes=_int(env, "EVENTS_MAX_HEADER_BYTES", str(16 << 10)),
+            max_report_events=_int(env, "EVENTS_MAX_REPORT_EVENTS", "50000"),
+            max_commit_rows=_int(env, "EVENTS_MAX_COMMIT_ROWS", "10000"),
+            max_job_message_bytes=_int(env, "EVENTS_MAX_JOB_MESSAGE_BYTES", "2048"),
+            max_job_details_bytes=_int(env, "EVENTS_MAX_JOB_DETAILS_BYTES", "2048"),
+            max_future_seconds=_int(env, "EVENTS_MAX_FUTURE_SECONDS", "3600"),
+            max_query_terms=_int(env, "EVENTS_MAX_QUERY_TERMS", "256"),
+            max_query_width=_int(env, "EVENTS_MAX_QUERY_WIDTH", "100"),
+            max_query_regexes=_int(env, "EVENTS_MAX_QUERY_REGEXES", "8"),
+            query_deadline_ms=_int(env, "EVENTS_QUERY_DEADLINE_MS", "10000"),
+            max_items_read=_int(env, "EVENTS_MAX_ITEMS_READ", "100000"),
+            max_response_bytes=_int(env, "EVENTS_MAX_RESPONSE_BYTES", str(5 << 20)),
+            log_queries=_switch(env, "EVENTS_LOG_QUERIES", default=False),
+            record_job_activity=_switch(env, "EVENTS_RECORD_JOB_ACTIVITY", default=True),
             cert_scopes=cert_scopes(env.get("EVENTS_CERT_SCOPES")),
             **_retention(env),
-            subscription_dispatcher=_switch(env.get("EVENTS_SUBSCRIPTION_DISPATCHER"), default=True),
-            subscription_allow_private=_switch(env.get("EVENTS_SUBSCRIPTION_ALLOW_PRIVATE"),
+            subscription_dispatcher=_switch(env, "EVENTS_SUBSCRIPTION_DISPATCHER", default=True),
+            subscription_allow_private=_switch(env, "EVENTS_SUBSCRIPTION_ALLOW_PRIVATE",
                                                default=False),
-            subscription_retry_horizon=float(env.get("EVENTS_SUBSCRIPTION_RETRY_HORIZON", "86400")),
-            subscription_retry_base=float(env.get("EVENTS_SUBSCRIPTION_RETRY_BASE", "1")),
-            subscription_retry_max=float(env.get("EVENTS_SUBSCRIPTION_RETRY_MAX", "3600")),
-            subscription_timeout=float(env.get("EVENTS_SUBSCRIPTION_TIMEOUT", "10")),
+            subscription_retry_horizon=_float(env, "EVENTS_SUBSCRIPTION_RETRY_HORIZON", "86400"),
+            subscription_retry_base=_float(env, "EVENTS_SUBSCRIPTION_RETRY_BASE", "1"),
+            subscription_retry_max=_float(env, "EVENTS_SUBSCRIPTION_RETRY_MAX", "3600"),
+            subscription_timeout=_float(env, "EVENTS_SUBSCRIPTION_TIMEOUT", "10"),
             subscription_key=env.get("EVENTS_SUBSCRIPTION_KEY") or None,
             subscription_key_secret=env.get("EVENTS_SUBSCRIPTION_KEY_SECRET") or None,
         )
@@ -129,7 +129,7 @@ def _retention(env) -> dict:
                   else report_ttl)
     if report_ttl and (not events_ttl or events_ttl > report_ttl):
         raise ValueError("EVENTS_RESOURCE_EVENTS_TTL must not be longer than EVENTS_REPORT_TTL")
-    days = int(env.get("EVENTS_JOB_PRUNE_DAYS_THRESHOLD") or "30")
+    days = _int(env, "EVENTS_JOB_PRUNE_DAYS_THRESHOLD", "30")
     if days and days < 2:
         raise ValueError("EVENTS_JOB_PRUNE_DAYS_THRESHOLD: at least 2 days, as PE (0 keeps forever)")
     return {
@@ -140,12 +140,31 @@ def _retention(env) -> dict:
                                          "EVENTS_NODE_PURGE_TTL"),
         "job_prune_days_threshold": days,
         "activity_ttl": parse_duration(env.get("EVENTS_ACTIVITY_TTL") or "0", "EVENTS_ACTIVITY_TTL"),
-        "gc_interval_minutes": float(env.get("EVENTS_GC_INTERVAL") or "60"),
+        "gc_interval_minutes": _float(env, "EVENTS_GC_INTERVAL", "60"),
     }
 
 
-def _switch(raw: str | None, default: bool) -> bool:
+# Each reader below raises a ValueError naming the setting, which the console
+# commands print as one line (cli/__main__.py); unset or empty = the default.
+def _int(env, name: str, default: str) -> int:
+    raw = env.get(name) or default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number, not {raw!r}") from None
+
+
+def _float(env, name: str, default: str) -> float:
+    raw = env.get(name) or default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a number, not {raw!r}") from None
+
+
+def _switch(env, name: str, default: bool) -> bool:
     """A yes/no setting: `true`/`false` (also 1/0, yes/no, on/off); unset = default."""
+    raw = env.get(name)
     value = (raw or "").strip().lower()
     if not value:
         return default
@@ -153,7 +172,7 @@ def _switch(raw: str | None, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"expected true or false, not {raw!r}")
+    raise ValueError(f"{name}: expected true or false, not {raw!r}")
 
 
 def _names(raw: str | None) -> frozenset[str]:

@@ -39,6 +39,9 @@ FOREVER = timedelta(0)
 # The DynamoDB TTL attribute of items that expire (storage/dynamodb/tables.py).
 EXPIRES_ATTRIBUTE = "expires_at"
 DAY = timedelta(days=1)
+# The longest lifetime accepted: cut-offs (now - ttl) and DynamoDB expiry times
+# (day + ttl) must stay inside datetime's years 1..9999; PuppetDB sets no bound.
+MAX_DURATION = timedelta(days=100 * 365)
 
 
 def parse_duration(text: str, name: str) -> timedelta:
@@ -51,7 +54,13 @@ def parse_duration(text: str, name: str) -> timedelta:
     if not match:
         raise ValueError(f"{name}: {text!r} is not a duration such as 14d, 12h, 30m, 45s "
                          f"or 500ms (0 keeps forever)")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    digits, unit = match.groups()
+    # Compared in the unit: a huge count overflows timedelta (OverflowError) and
+    # int() refuses more than 4300 digits.
+    if len(digits) > 20 or int(digits) > MAX_DURATION // _UNITS[unit]:
+        raise ValueError(f"{name}: {text!r} is longer than {MAX_DURATION.days} days "
+                         f"(0 keeps forever)")
+    return int(digits) * _UNITS[unit]
 
 
 @dataclass(frozen=True)

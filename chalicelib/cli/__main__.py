@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "check-port":
         return serve.check_port(arguments.host, arguments.port)
 
-    config = settings()
+    try:
+        config = settings()
+    except ValueError as error:         # a bad setting: config.py names it and says why
+        return _refuse(parser, error)
     if arguments.command == "create-tables":
         from ..storage.dynamodb import DynamoStorage
         store = DynamoStorage(arguments.prefix or config.table_prefix)
@@ -52,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"created {len(created)} table(s): {', '.join(created) or 'all exist already'}")
         return 0
 
-    store = build(config)
+    try:
+        store = build(config)
+    except ValueError as error:         # EVENTS_STORAGE
+        return _refuse(parser, error)
     if arguments.command == "token":
         return tokens.run(arguments, store)
     where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
@@ -76,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)
     return demo.run(store, where, if_empty=arguments.if_empty, add=arguments.add)
+
+
+def _refuse(parser: argparse.ArgumentParser, error: ValueError) -> int:
+    """One line on stderr and argparse's status for a usage error, not a traceback."""
+    print(f"{parser.prog}: {error}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

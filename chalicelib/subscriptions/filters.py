@@ -8,8 +8,9 @@ new record by the reference evaluator (query/evaluate.py).
   AST (query/ast.py) with the fields below, e.g. `["=", "type", "node_failed"]`.
   Operators: `=` `<` `<=` `>` `>=` `~` `in` `null?`, combined by `and` `or` `not`.
 
-`latest_report?` is refused: whether a report is a node's latest is not a property
-of the new record (a later arrival can change it).
+`latest_report?` and `node_state` are refused: whether a report is a node's latest,
+or whether its node is active, is not a property of the new record (a later arrival
+or a deactivation changes it), so the reference evaluator cannot answer them.
 """
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ COMMON_FIELDS: dict[str, dict[str, str]] = {
                    "timestamp": "timestamp", "sequence": "number"},
 }
 PUPPETDB_ENTITIES = {model.REPORT: catalogue.REPORTS, model.EVENT: catalogue.EVENTS}
+# AST field -> the term a subscription filter cannot use (see the module's docstring).
+NOT_OF_THE_RECORD = {"latest_report": "latest_report?", v4query.NODE_STATE: v4query.NODE_STATE}
 _ORDERED = ("number", "timestamp")
 
 
@@ -43,8 +46,10 @@ def parse(source: str, query: object) -> Node:
     try:
         if source in PUPPETDB_ENTITIES:
             node = v4query.parse(query, PUPPETDB_ENTITIES[source])
-            if "latest_report" in set(fields(node)):
-                raise QueryError("latest_report? cannot filter a subscription")
+            refused = sorted(NOT_OF_THE_RECORD.keys() & set(fields(node)))
+            if refused:
+                raise QueryError(f"{NOT_OF_THE_RECORD[refused[0]]} cannot filter a "
+                                 "subscription: it is not a property of the new record")
             return node
         return within_cost(parse_tree(query, lambda op, args, term: _leaf(source, op, args)))
     except QueryError as error:

@@ -129,7 +129,12 @@ def replay(subscription_id):
     """Dead letters back in the queue (all of them, or `{"ids": [...]}`), under their
     own ids, after whatever of the group is pending."""
     _subscription(subscription_id)
-    ids = _body(required=False).get("ids")
+    body = _body(required=False)
+    # A typo such as {"id": [...]} must not fall through to "replay all".
+    unknown = sorted(set(body) - {"ids"})
+    if unknown:
+        raise validation_error(f"unknown keys: {', '.join(unknown)}", keys=unknown)
+    ids = body.get("ids")
     if ids is not None and (not isinstance(ids, list) or len(ids) > MAX_REPLAY_IDS
                             or not all(isinstance(i, str) for i in ids)):
         raise validation_error(f"ids must be an array of at most {MAX_REPLAY_IDS} dead-letter ids")

@@ -57,7 +57,14 @@ def check_at_send(url: str, config: Settings) -> str | None:
 def _check(url: str, config: Settings, pin: bool = False) -> str | None:
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeUrl(f"longer than {MAX_URL_LENGTH} characters")
-    parts = urlsplit(url)
+    # urlsplit silently drops tabs and line breaks, and http.client refuses them only
+    # at send time: a URL holds no control character or space raw (RFC 3986).
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise UnsafeUrl("it contains a space or a control character")
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:         # "Invalid IPv6 URL", a bracketed non-address
+        raise UnsafeUrl(f"it is not a valid URL ({error})") from None
     allowed = ("http", "https") if _local(config) else ("https",)
     if parts.scheme not in allowed:
         raise UnsafeUrl(f"the scheme must be {' or '.join(allowed)}")
@@ -90,6 +97,8 @@ def _addresses(host: str) -> list:
         found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise UnsafeUrl(f"{host} does not resolve ({error.strerror})") from None
+    except UnicodeError:                # IDNA: an empty or 64+ character label
+        raise UnsafeUrl(f"{host} is not a valid host name") from None
     return [_unmapped(ipaddress.ip_address(info[4][0].split("%")[0])) for info in found]
 
 

@@ -137,6 +137,30 @@ def test_past_the_horizon_a_delivery_is_a_dead_letter_that_replays_under_its_id(
     assert json.loads(client.http.get(f"/subscriptions/{created['id']}/dead-letters").body)["items"] == []
 
 
+@pytest.mark.parametrize("body", [{"bogus": 1}, {"id": ["x"]}, {"ids": [], "all": True}])
+def test_a_replay_body_with_an_unknown_key_is_a_400_and_replays_nothing(client, receiver, body):
+    created = subscribe(client.http, receiver.url, [model.REPORT])
+    receiver.secret = created["secret"]
+    clock = Clock()
+    pump = Pump(client.store, clock, subscription_retry_horizon=60.0, subscription_retry_base=5.0)
+    pump()
+    receiver.status = 500
+    _post_report(client, failed_report("a.example", 1))
+    for _ in range(20):
+        pump()
+        clock.now += 10
+    letters_path = f"/subscriptions/{created['id']}/dead-letters"
+    assert len(json.loads(client.http.get(letters_path).body)["items"]) == 1
+    response = client.http.post(letters_path + "/replay", headers=JSON, body=json.dumps(body))
+    assert response.status_code == 400, response.body
+    error = json.loads(response.body)
+    assert error["kind"] == "puppet-events.subscriptions/validation-error"
+    assert "unknown keys" in error["msg"] and [k for k in body if k != "ids"][0] in error["msg"]
+    assert len(json.loads(client.http.get(letters_path).body)["items"]) == 1
+    everything = client.http.post(letters_path + "/replay", headers=JSON, body="{}")
+    assert len(json.loads(everything.body)["replayed"]) == 1
+
+
 def test_job_events_commits_and_resource_events_are_filtered_in_their_own_language(client, receiver):
     jobs = subscribe(client.http, receiver.url, [model.JOB_EVENT], ["=", "type", "node_failed"])
     commits = subscribe(client.http, receiver.url, [model.COMMIT], ["=", "service_id", "rbac"])

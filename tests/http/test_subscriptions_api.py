@@ -49,6 +49,11 @@ def test_no_secret_is_stored(client):
      "Invalid filter for puppetdb.report: 'nosuch' is not a queryable object for reports"),
     ({"url": "http://127.0.0.1:9/", "sources": ["puppetdb.report"],
       "filter": ["=", "latest_report?", True]}, "latest_report? cannot filter a subscription"),
+    ({"url": "http://127.0.0.1:9/", "sources": ["puppetdb.report"],
+      "filter": ["=", "node_state", "active"]}, "node_state cannot filter a subscription"),
+    ({"url": "http://127.0.0.1:9/", "sources": ["puppetdb.event"],
+      "filter": ["and", ["=", "status", "failure"], ["not", ["=", "node_state", "inactive"]]]},
+     "node_state cannot filter a subscription"),
     ({"url": "http://127.0.0.1:9/", "sources": ["orchestrator.job_event"],
       "filter": ["<", "type", "x"]}, "< cannot be applied to type"),
     ({"url": "http://127.0.0.1:9/", "sources": ["activity.commit"],
@@ -61,6 +66,26 @@ def test_a_bad_subscription_is_a_400_and_stores_nothing(client, body, text):
     assert response.status_code == 400, response.body
     error = json.loads(response.body)
     assert error["kind"] == KIND + "validation-error" and text in error["msg"], error
+    assert client.store.list_subscriptions() == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1/hook", "http://::1]/hook", "http://[abc]/hook"])
+def test_a_malformed_url_is_a_400_not_a_server_error(client, url):
+    response = _post(client.http, {"url": url, "sources": ["puppetdb.report"]})
+    assert response.status_code == 400, response.body
+    error = json.loads(response.body)
+    assert error["kind"] == KIND + "validation-error" and "not a valid URL" in error["msg"], error
+    assert client.store.list_subscriptions() == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook\r\nX-Injected: 1",
+                                 "http://127.0.0.1:9000/ho\nok", "http://127.0.0.1:9000/a\tb",
+                                 "http://127.0.0.1:9000/a b", "http://127.0.0.1:9000/a\x00",
+                                 "http://127.0.0.1:9000/a\x7f", "\x01http://127.0.0.1:9000/"])
+def test_a_url_with_a_control_character_or_space_is_refused_at_creation(client, url):
+    response = _post(client.http, {"url": url, "sources": ["puppetdb.report"]})
+    assert response.status_code == 400, response.body
+    assert "space or a control character" in json.loads(response.body)["msg"]
     assert client.store.list_subscriptions() == []
 
 
@@ -121,6 +146,7 @@ def test_subscriptions_need_the_admin_scope(client):
     ("https://localhost/hook", "local or metadata name"),
     ("https://metadata.google.internal/", "local or metadata name"),
     ("https://user:pw@93.184.215.14/", "no user or password"),
+    ("https://" + "a" * 64 + ".example.com/", "is not a valid host name"),
 ])
 def test_the_cloud_stage_refuses_plain_http_and_private_addresses(store, url, text):
     with serving(store, "prod") as prod:

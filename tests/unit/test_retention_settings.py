@@ -49,6 +49,19 @@ def test_other_durations_are_refused_naming_the_setting(text):
         retention.parse_duration(text, "EVENTS_NODE_TTL")
 
 
+@pytest.mark.parametrize("text", ["9999999999d", "36501d", "876001h", "9" * 5000 + "ms"])
+def test_a_duration_past_a_hundred_years_is_refused_naming_the_setting(text):
+    with pytest.raises(ValueError, match="EVENTS_REPORT_TTL: .* is longer than 36500 days"):
+        retention.parse_duration(text, "EVENTS_REPORT_TTL")
+
+
+def test_a_hundred_years_is_accepted_and_its_cut_offs_are_times():
+    ttl = retention.parse_duration("36500d", "EVENTS_REPORT_TTL")
+    policy = retention.Policy(report_ttl=ttl, resource_events_ttl=ttl)
+    assert policy.report_cutoff(datetime(2026, 12, 1, tzinfo=timezone.utc)) < "2026"
+    assert policy.report_expiry("2026-12-01T00:00:00.000Z") > 0
+
+
 def test_resource_events_ttl_longer_than_report_ttl_is_refused_as_puppetdb_does(env):
     env.setenv("EVENTS_REPORT_TTL", "7d")
     env.setenv("EVENTS_RESOURCE_EVENTS_TTL", "8d")
