@@ -21,7 +21,7 @@ from ..query.ast import Compare, all_of
 from ..storage import get_storage
 from . import PUPPETDB_VERSION, queries, views
 from .catalogue import ENVIRONMENTS, EVENTS, NODES, REPORTS, full_order
-from .dialects import extract, pql, v1_4
+from .dialects import extract, v1_4
 from .dialects import v4 as v4_dialect
 from .ingest import commands
 from .ingest import reports as report_formats     # `reports` is the v4 route below
@@ -312,6 +312,7 @@ NOT_STORED = ("facts", "catalogs", "packages", "package_inventory", "resources",
 def root_query():
     """PQL or `["from", <entity>, ...]` (dialects/pql.py): the entity's endpoint answers,
     with the query's paging clauses under the URL's own (PuppetDB 7: the URL wins)."""
+    from .dialects import pql      # lark loads with the first PQL query, not at a cold start
     params = _v4_params()
     config = settings()
     try:

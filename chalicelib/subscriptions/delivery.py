@@ -18,9 +18,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Sequence
 
@@ -87,69 +84,18 @@ def backoff(attempts: int, config: Settings) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could lead past the URL check (urls.py) to a private address.
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _pinned(address: str, connection_class):
-    """`connection_class` that connects to `address` instead of resolving the host again;
-    the Host header, SNI and the certificate check still use the URL's host."""
-    def build(host, **kwargs):
-        connection = connection_class(host, **kwargs)
-        create = connection._create_connection
-        connection._create_connection = lambda target, *args, **more: create(
-            (address, target[1]), *args, **more)
-        return connection
-    return build
-
-
-class _PinnedMixin:
-    """Connects to the address urls.check_at_send vetted (`request.pinned_address`),
-    unless the request goes through a proxy (which resolves the host itself)."""
-
-    def do_open(self, http_class, request, **kwargs):
-        address = getattr(request, "pinned_address", None)
-        if address is not None and request.host == urlsplit(request.full_url).netloc:
-            http_class = _pinned(address, http_class)
-        return super().do_open(http_class, request, **kwargs)
-
-
-class _PinnedHTTP(_PinnedMixin, urllib.request.HTTPHandler):
-    pass
-
-
-class _PinnedHTTPS(_PinnedMixin, urllib.request.HTTPSHandler):
-    pass
-
-
-def build_opener() -> urllib.request.OpenerDirector:
-    """The delivery opener: no redirects, connections pinned to the checked address.
-    (Built once: on Python 3.13 the HTTPS handler reads the CA store when built.)"""
-    return urllib.request.build_opener(_NoRedirects, _PinnedHTTP, _PinnedHTTPS)
-
-
-_OPENER = build_opener()
-
-
 def send(subscription: model.Subscription, delivery: model.Delivery, now: float,
          config: Settings) -> str | None:
     """One attempt; None when the receiver answered 2xx, else why not."""
+    # Loaded on the first attempt, not at import: urllib's HTTP stack is a large part
+    # of a cold start, and most invocations deliver nothing.
+    from . import transport
     try:
         address = urls.check_at_send(subscription.url, config)
         secret = signing.secret_for(subscription.id, subscription.salt)
         headers = signing.signed_headers(secret, delivery.webhook_id, delivery.body, now)
-        request = urllib.request.Request(subscription.url, data=delivery.body.encode("utf-8"),
-                                         headers=headers, method="POST")
-        request.pinned_address = address
-        with _OPENER.open(request, timeout=config.subscription_timeout) as response:
-            response.read(1024)
-            if 200 <= response.status < 300:
-                return None
-            return f"HTTP {response.status}"
-    except urllib.error.HTTPError as error:
-        return f"HTTP {error.code}"
+        return transport.post(subscription.url, delivery.body.encode("utf-8"), headers,
+                              address, config.subscription_timeout)
     except Exception as error:          # refused, timed out, unresolvable, unsafe
         return f"{type(error).__name__}: {error}"[:MAX_ERROR]
 

@@ -24,9 +24,6 @@ import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from cloudevents.core.bindings.http import to_structured_event
-from cloudevents.core.v1.event import CloudEvent
-from standardwebhooks.webhooks import Webhook
 
 from ..config import settings
 
@@ -94,6 +91,9 @@ def _local_key(path: str) -> bytes:
 def cloud_event(webhook_id: str, event_type: str, source: str, subject: str | None,
                 time: str | None, data: object) -> str:
     """The CloudEvent's structured-mode JSON text; its `id` is the webhook-id."""
+    # The SDKs load when an event is first made or signed, not at a cold start.
+    from cloudevents.core.bindings.http import to_structured_event
+    from cloudevents.core.v1.event import CloudEvent
     attributes = {"id": webhook_id, "type": event_type, "source": source,
                   "datacontenttype": "application/json"}
     if subject:
@@ -114,6 +114,7 @@ def _datetime(text: str) -> datetime:
 def signed_headers(secret: str, webhook_id: str, body: str, now: float) -> dict[str, str]:
     """Standard Webhooks headers for one attempt: the id stays, the timestamp is the
     attempt's (receivers refuse timestamps more than 5 minutes off)."""
+    from standardwebhooks.webhooks import Webhook
     when = datetime.fromtimestamp(now, timezone.utc)
     signature = Webhook(secret).sign(webhook_id, when, body)
     return {"webhook-id": webhook_id, "webhook-timestamp": str(int(now)),

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from chalicelib.storage.dynamodb import DynamoStorage
-from chalicelib.subscriptions import delivery, stream
+from chalicelib.subscriptions import stream, transport
 from tests import payloads
 from tests.e2e.conftest import (DYNAMODB_PREFIX, authorised_session,
                                 create_tables_with_the_console_command, start_chalice)
@@ -144,7 +144,7 @@ def test_dynamodb_stream_records_fed_to_the_handler_deliver_each_failed_report(
         monkeypatch.setenv(name, value)
     # Python 3.13's HTTPSHandler builds its TLS context (and reads SSL_CERT_FILE) when
     # the opener is made, at import; this test's CA comes later, so the opener is remade.
-    monkeypatch.setattr(delivery, "_OPENER", delivery.build_opener())
+    monkeypatch.setattr(transport, "OPENER", transport.build_opener())
     process, base = start_chalice("prod", env, tmp_path)
     receiver = Receiver(tls=(str(pki / "server.pem"), str(pki / "server.key")))
     try:
