@@ -99,7 +99,8 @@ def render_errors(event, get_response):
     -> 503 with Retry-After (nothing of the request was stored); QueryTooExpensive
     -> 503 naming the exceeded budget (no Retry-After: the same query costs the
     same); Chalice's own 500 body -> the API's format (the traceback is already
-    logged by Chalice)."""
+    logged by Chalice); a setting the service cannot read (config.py raises
+    ValueError naming it) -> 500 saying so, the setting named in the log only."""
     try:
         response = get_response(event)
     except ApiError as error:
@@ -110,8 +111,32 @@ def render_errors(event, get_response):
         # Logged without the request: the cause (throttling, contention, an outage) is enough.
         log.warning("store unavailable on %s: %s", event.path, error)
         return render(event.path, ServiceUnavailable())
+    except ValueError:
+        # Raised by a middleware (a view's errors come back as Chalice's 500 below).
+        if _settings_problem() is None:
+            raise
+        return _misconfigured(event.path)
     if response.status_code == 500 and isinstance(response.body, dict) \
             and response.body.get("Code") == "InternalServerError":
+        if _settings_problem() is not None:
+            return _misconfigured(event.path)
         return render(event.path, ApiError(500, "server-error",
                                            "An internal server error occurred."))
     return response
+
+
+def _settings_problem() -> str | None:
+    """What config.py says of the settings, if it cannot read them."""
+    from .config import settings        # here: config's readers import storage-free modules only
+    try:
+        settings()
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _misconfigured(path: str) -> Response:
+    # The setting is named in the log, not to the caller (its value may be private).
+    log.error("the service cannot read its settings: %s", _settings_problem())
+    return render(path, ApiError(500, "server-error", "The service's settings are invalid: "
+                                 "its log names the setting and why"))

@@ -105,7 +105,11 @@ def access_log(event, get_response):
     started = time.perf_counter()
     # Read before authentication removes the `token` parameter.
     params = sorted((event.query_params or {}).keys())
-    query = _query_values(event) if settings().log_queries else None
+    try:
+        log_queries = settings().log_queries
+    except ValueError:          # settings it cannot read: render_errors answers the request
+        log_queries = False
+    query = _query_values(event) if log_queries else None
     response = get_response(event)
     fields = {
         "request_id": request_id(event),

@@ -47,3 +47,21 @@ def test_chalice_internal_errors_are_rewritten_in_the_api_format():
 def test_successful_responses_pass_through():
     ok = Response(body="{}", status_code=200)
     assert render_errors(Event("/orchestrator/v1/jobs"), lambda event: ok) is ok
+
+
+def test_a_setting_the_service_cannot_read_is_a_500_in_the_api_format_named_in_the_log(
+        monkeypatch, caplog):
+    monkeypatch.setenv("EVENTS_REPORT_TTL", "14x")
+    for path, raised in (("/orchestrator/v1/jobs", raising(ValueError("from a middleware"))),
+                         ("/activity-api/v2/events", lambda event: Response(
+                             body={"Code": "InternalServerError", "Message": "x"}, status_code=500))):
+        response = render_errors(Event(path), raised)
+        assert response.status_code == 500
+        assert json.loads(response.body)["msg"].startswith("The service's settings are invalid")
+    assert "EVENTS_REPORT_TTL" in caplog.text and "'14x'" in caplog.text
+
+
+def test_a_value_error_with_readable_settings_is_not_blamed_on_them():
+    import pytest
+    with pytest.raises(ValueError):
+        render_errors(Event("/orchestrator/v1/jobs"), raising(ValueError("a bug")))
