@@ -78,6 +78,18 @@ def _starts(prefix: str, status: int = 400):
     return lambda a: a.status == status and str(a.body).startswith(prefix)
 
 
+_COLUMNS = ("PuppetDB lists every queryable field as an order_by column, latest_report? "
+            "too, which orders nothing; the service refuses it and leaves it out of the list")
+
+
+def _columns_refused(column: str):
+    """The unknown-column refusal, its list of columns without latest_report?."""
+    return lambda a: ((a.status, a.media_type) == (400, "text/plain")
+                      and str(a.body).startswith(f"Unrecognized column '{column}' specified "
+                                                 "in :order_by; Supported columns are ")
+                      and "latest_report?" not in str(a.body))
+
+
 DIFFERENT_CASES = {
     "err-extract-ungrouped": (_PG_500, _refused(
         'column "events.status" must appear in the GROUP BY clause or be used in an aggregate '
@@ -101,13 +113,8 @@ DIFFERENT_CASES = {
                           _refused("Query operator ~ is not allowed on field line")),
     "err-query-not-array": (_BUG + " (a schema check)",
                             _refused('"certname" is not well-formed: queries must be an array')),
-    "err-order-by-column": ("PuppetDB lists every queryable field as an order_by column, "
-                            "latest_report? too, which orders nothing; the service refuses "
-                            "it and leaves it out of the list",
-                            lambda a: (a.status, a.media_type) == (400, "text/plain")
-                            and str(a.body).startswith("Unrecognized column 'nope' specified "
-                                                       "in :order_by; Supported columns are ")
-                            and "latest_report?" not in str(a.body)),
+    "err-order-by-column": (_COLUMNS, _columns_refused("nope")),
+    "err-extract-order-by-count": (_COLUMNS, _columns_refused("count")),
     "err-regex-invalid": ("the regular expression engines differ (PostgreSQL's, RE2); both "
                           "refuse an invalid pattern with 400, in their own words",
                           lambda a: a.status == 400 and a.media_type == "text/plain"
