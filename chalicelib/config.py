@@ -140,7 +140,7 @@ def _retention(env) -> dict:
                                          "EVENTS_NODE_PURGE_TTL"),
         "job_prune_days_threshold": days,
         "activity_ttl": parse_duration(env.get("EVENTS_ACTIVITY_TTL") or "0", "EVENTS_ACTIVITY_TTL"),
-        "gc_interval_minutes": _float(env, "EVENTS_GC_INTERVAL", "60"),
+        "gc_interval_minutes": _minutes(env, "EVENTS_GC_INTERVAL", "60"),
     }
 
 
@@ -160,6 +160,14 @@ def _float(env, name: str, default: str) -> float:
         return float(raw)
     except ValueError:
         raise ValueError(f"{name}: expected a number, not {raw!r}") from None
+
+
+def _minutes(env, name: str, default: str) -> float:
+    """A number of minutes, 0 or more (0: off)."""
+    value = _float(env, name, default)
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"{name}: expected 0 or more minutes, not {env.get(name)!r}")
+    return value
 
 
 def _switch(env, name: str, default: bool) -> bool:

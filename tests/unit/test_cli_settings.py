@@ -18,6 +18,8 @@ RETENTION = ("EVENTS_REPORT_TTL", "EVENTS_RESOURCE_EVENTS_TTL", "EVENTS_NODE_TTL
     ("EVENTS_REPORT_TTL", "9999999999d", "is longer than 36500 days"),
     ("EVENTS_RESOURCE_EVENTS_TTL", "30d", "must not be longer than EVENTS_REPORT_TTL"),
     ("EVENTS_GC_INTERVAL", "abc", "expected a number"),
+    ("EVENTS_GC_INTERVAL", "-5", "expected 0 or more minutes"),
+    ("EVENTS_GC_INTERVAL", "nan", "expected 0 or more minutes"),
     ("EVENTS_MAX_PAGE_LIMIT", "many", "expected a whole number"),
     ("EVENTS_LOG_QUERIES", "maybe", "expected true or false"),
     ("EVENTS_STORAGE", "postgres", "must be 'sqlite' or 'dynamodb'"),
