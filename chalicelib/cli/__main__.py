@@ -62,17 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "token":
         return tokens.run(arguments, store)
     where = config.sqlite_path if config.storage == "sqlite" else f"DynamoDB tables {config.table_prefix}*"
-    if arguments.command == "backfill-activity":
-        if not hasattr(store, "backfill_all_services"):
-            print(f"backfill-activity: nothing to do for {where}")
+    if arguments.command in BACKFILLS:
+        method, done = BACKFILLS[arguments.command]
+        if not hasattr(store, method):          # only DynamoDB keeps these copies
+            print(f"{arguments.command}: nothing to do for {where}")
             return 0
-        print(f"backfill-activity: {store.backfill_all_services()} commit(s) copied in {where}")
-        return 0
-    if arguments.command == "backfill-latest":
-        if not hasattr(store, "backfill_latest"):
-            print(f"backfill-latest: nothing to do for {where}")
-            return 0
-        print(f"backfill-latest: the latest events of {store.backfill_latest()} node(s) copied in {where}")
+        print(f"{arguments.command}: {done.format(getattr(store, method)())} in {where}")
         return 0
     if arguments.command == "gc":
         every = arguments.every
@@ -82,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "import-reports":
         return import_reports.run(store, arguments.directory, where)
     return demo.run(store, where, if_empty=arguments.if_empty, add=arguments.add)
+
+
+# Upgrade steps for DynamoDB tables written by earlier versions: the store's method,
+# and what its count says.
+BACKFILLS = {"backfill-activity": ("backfill_all_services", "{} commit(s) copied"),
+             "backfill-latest": ("backfill_latest", "the latest events of {} node(s) copied")}
 
 
 def _refuse(parser: argparse.ArgumentParser, error: ValueError) -> int:
