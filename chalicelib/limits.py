@@ -15,6 +15,11 @@ is stored (values and reasons: docs/security.md, "Limits"; settings: config.py).
   a lone surrogate (`"\\ud800"`); stored, it broke every later answer holding it.
   `loads` (every JSON a request carries goes through it) and `enforce` (the URL)
   apply it, so no parser needs to.
+- the key rule (`key_problem`): a value the stores key by (certname, environment,
+  resource type and status; job node, owner and environment; service, subject and
+  object ids) is at most MAX_KEY_BYTES, on both adapters alike: DynamoDB refuses a
+  partition key over 2048 bytes and a sort key over 1024, with the service's
+  prefixes around the value.
 """
 from __future__ import annotations
 
@@ -50,6 +55,17 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+MAX_KEY_BYTES = 1000
+
+
+def key_problem(value: str, what: str) -> str | None:
+    """Why `value` cannot be stored as a key, or None (the key rule above)."""
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_BYTES:
+        return f"{what} is {size} bytes; at most {MAX_KEY_BYTES} are stored"
+    return None
 
 
 def require_text(value: object, what: str) -> None:

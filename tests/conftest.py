@@ -71,9 +71,30 @@ def _expressions(value):
             yield from _expressions(inner)
 
 
+def _key_sizes(request: dict):
+    """(size in bytes, limit) of every key value a read names: Key maps (a sort key
+    `SK` at most 1024 bytes, a partition key 2048) and a KeyConditionExpression's
+    values (its first, the partition key's, 2048; a sort key's bounds 1024)."""
+    maps = [request["Key"]] if isinstance(request.get("Key"), dict) else []
+    for table in (request.get("RequestItems") or {}).values():
+        maps += table.get("Keys", []) if isinstance(table, dict) else []
+    for key_map in maps:
+        for name, value in key_map.items():
+            yield len(value.get("S", "").encode("utf-8", "surrogatepass")), 1024 if name == "SK" else 2048
+    condition = request.get("KeyConditionExpression")
+    if isinstance(condition, str):
+        for position, placeholder in enumerate(re.findall(r":\w+", condition)):
+            value = request["ExpressionAttributeValues"][placeholder].get("S", "")
+            yield len(value.encode("utf-8", "surrogatepass")), 2048 if position == 0 else 1024
+
+
 def expression_limit_broken(request: dict) -> str | None:
-    """The first DynamoDB expression limit a request breaks, or None."""
+    """The first DynamoDB expression or key-size limit a request breaks, or None."""
     from chalicelib.query.dynamodb import MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS, operator_count
+    for size, limit in _key_sizes(request):
+        if size > limit:
+            return (f"One or more parameter values were invalid: a key of {size} bytes "
+                    f"exceeds the maximum size limit of {limit} bytes")
     for key, text in _expressions(request):
         if len(text.encode("utf-8")) > MAX_EXPRESSION_BYTES:
             return f"Invalid {key}: Expression size has exceeded the maximum allowed size"

@@ -210,7 +210,17 @@ def _entity(where: str, value: object, *, need_type: bool = False) -> Entity:
         raise _malformed(f"'{where}.type' must be a string", key=f"{where}.type")
     if need_type and not kind:
         raise _malformed(f"'{where}.type' is required", key=f"{where}.type")
+    _keyable(f"{where}.id", str(value["id"]))
+    if kind is not None:
+        _keyable(f"{where}.type", kind)
     return Entity(str(value["id"]), name, kind)
+
+
+def _keyable(key: str, value: str) -> None:
+    """Ids and types the stores key by, within the key rule (limits.key_problem)."""
+    problem = limits.key_problem(value, f"'{key}'")
+    if problem:
+        raise _malformed(problem, key=key)
 
 
 def new_commit(body: object, *, version: int, now: str) -> NewCommit:
@@ -224,6 +234,7 @@ def new_commit(body: object, *, version: int, now: str) -> NewCommit:
     if not isinstance(service, dict) or not isinstance(service.get("id"), str) \
             or not service["id"].strip():
         raise _malformed("'commit.service.id' is required", key="commit.service.id")
+    _keyable("commit.service.id", service["id"].strip())
     # Any subject/object type is stored: producers outside document 003's lists
     # (e.g. puppetserver's CA) must not lose their commits.
     subject = _entity("commit.subject", commit.get("subject"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .. import jsontext, paging, timestamps
 from ..config import settings
 from ..errors import validation_error
-from ..limits import too_large
+from ..limits import key_problem, too_large
 from ..query.ast import Compare, EVERYTHING, Node, all_of
 from .model import (EVENT_TYPES, JOB_TYPES, MAX_EVENTS_PER_REQUEST, MAX_NODES_PER_JOB,
                     NODE_EVENT_STATES, ORDER_FIELDS, NewJob, NewJobEvent)
@@ -96,6 +96,11 @@ def new_job(body: object) -> NewJob:
         raise validation_error("'nodes' must not name a node twice", key="nodes")
     if len(nodes) > MAX_NODES_PER_JOB:
         raise validation_error(f"A job may have at most {MAX_NODES_PER_JOB} nodes", key="nodes")
+    for key, value in (("environment", environment), ("owner.id", owner["id"]),
+                       ("owner.login", owner["login"]), *(("nodes", node) for node in nodes)):
+        problem = key_problem(value, f"'{key}'")
+        if problem:
+            raise validation_error(problem, key=key)
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise validation_error("'options' must be an object", key="options")

@@ -29,6 +29,7 @@ MAX_FAN_OUT = 64            # keyed queries one request may run before falling b
 MAX_IN_OPERANDS = 100       # operands of one IN
 MAX_EXPRESSION_BYTES = 4096 # one expression string
 MAX_OPERATORS = 300         # operators and functions in one expression
+MAX_PARTITION_KEY_BYTES = 2048
 _OPERATOR = re.compile(r"<>|<=|>=|[=<>]|\b(?:AND|OR|NOT|BETWEEN|IN)\b|\b[a-z_]+\(")
 
 
@@ -148,9 +149,11 @@ def _keyed(node: Node, paths: Sequence[AccessPath]):
         used = [equalities[f][1] for f in path.hash_fields]
         lower, upper, bounds = _range(path, terms)
         rest = [t for t in terms if not any(t is u for u in used + bounds)]
-        # DynamoDB refuses an empty key value (a 500 before); no stored item has one.
+        # DynamoDB refuses an empty key value (a 500 before) and one past 2048 bytes;
+        # no stored item has either (limits.key_problem bounds what is stored).
         keys = [path.hash_format.format(**dict(zip(path.hash_fields, combo))) for combo in combos]
-        queries = tuple(KeyQuery(path, key, lower, upper) for key in keys if key)
+        queries = tuple(KeyQuery(path, key, lower, upper) for key in keys
+                        if key and len(key.encode("utf-8", "surrogatepass")) <= MAX_PARTITION_KEY_BYTES)
         if not queries:
             continue
         return queries, (all_of(*rest) if rest else None)

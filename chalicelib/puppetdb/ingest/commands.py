@@ -135,6 +135,9 @@ def deactivate_node(body: object, certname: str, received: str) -> tuple[str, st
     target = body.get("certname")
     if not isinstance(target, str) or not target:
         raise invalid("'certname' must be a non-empty string.")
+    problem = limits.key_problem(target, "certname")
+    if problem:
+        raise invalid(problem + ".")
     produced = body.get("producer_timestamp")
     if produced is None:
         return target, timestamps.stored_millis(received)

@@ -10,7 +10,7 @@ import hashlib
 from datetime import timedelta
 from typing import Mapping
 
-from ... import timestamps
+from ... import limits, timestamps
 from ...config import settings
 from ...paging import MAX_INTEGER
 from ..model import Report, canonical_json, containing_class
@@ -211,8 +211,20 @@ def from_v8(body: object, received: str | None = None) -> Report:
         for event in _require(resource, "events", list):
             events.append(_event(report_hash, certname, config, len(events), resource, event,
                                  same, shared))
+    _keys_fit(certname, summary.get("environment"), events)
     return Report(report_hash, certname, config, produced, tuple(events), summary,
                   aliases=(identity.legacy_hash(fields),))
+
+
+def _keys_fit(certname: str, environment: str | None, events: list[dict]) -> None:
+    """The values the stores key by within the key rule (limits.key_problem)."""
+    values = [("certname", certname), ("environment", environment)]
+    values += [("resource_type", t) for t in {e["resource_type"] for e in events}]
+    values += [("status", s) for s in {e["status"] for e in events}]
+    for what, value in values:
+        problem = value is not None and limits.key_problem(value, what)
+        if problem:
+            raise InvalidReport(problem)
 
 
 def _within_cap(count: int) -> None:
@@ -265,6 +277,7 @@ def from_v2(payload: object, received: str | None = None) -> Report:
         record = _event(report_hash, certname, config, len(events), merged, _v2_event(event),
                         dashed, shared)
         events.append(record)
+    _keys_fit(certname, summary.get("environment"), events)
     return Report(report_hash, certname, config, end, tuple(events), summary)
 
 

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from ...activity.model import (ARRAY_FIELDS, FIELDS, Commit, Entity, NewCommit, full_filter,
                                record)
+from ... import limits
 from ...jsontext import JSONText
 from ...orchestrator.activity import current_events
 from ...paging import Page
@@ -214,6 +215,8 @@ class CommitItems:
 
     def list_commits(self, service_id: str | None, where: Node, order: str,
                      limit: int, offset: int) -> Page[Commit]:
+        if service_id is not None and limits.key_problem(service_id, "service_id"):
+            return Page([], 0, limit, offset)   # never stored; DynamoDB refuses it as a key
         if where == EVERYTHING and service_id is not None:
             return self._service_slice(service_id, order, limit, offset)
         runner = Runner(self.client, self._activity_table, ATTRIBUTES, ARRAY_FIELDS)

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 import json
 import zlib
 
-from ... import retention, timestamps
+from ... import limits, retention, timestamps
 from ...config import settings
 from ...paging import Page
 from ...puppetdb import nodes
@@ -326,7 +326,9 @@ class PuppetdbItems(LatestCopies):
         return Page(found[offset:end], len(found) if with_total else None, limit, offset)
 
     def _get_nodes(self, certnames: Sequence[str]) -> list[dict]:
-        return self._batch_get([_node_key(c) for c in sorted(set(certnames))])
+        # A certname past the key rule was never stored, and DynamoDB refuses it as a key.
+        return self._batch_get([_node_key(c) for c in sorted(set(certnames))
+                                if limits.key_problem(c, "certname") is None])
 
     def _batch_get(self, keys: list[dict]) -> list[dict]:
         """The pdb-reports items at `keys` that exist: consistent BatchGetItem reads,
