@@ -86,6 +86,11 @@ READS = {
     "node": "/pdb/query/v4/nodes/" + LONGER,
     "environment": "/pdb/query/v4/environments/" + LONGER,
     "report events": "/pdb/query/v4/reports/" + LONGER + "/events",
+    "report metrics": "/pdb/query/v4/reports/" + LONGER + "/metrics",
+    "report logs": "/pdb/query/v4/reports/" + LONGER + "/logs",
+    "reports by hash": "/pdb/query/v4/reports?" + urlencode(
+        {"query": json.dumps(["=", "hash", LONGER])}),
+    "environment events": "/pdb/query/v4/environments/" + LONGER + "/events",
     "events by certname": "/pdb/query/v4/events?" + urlencode(
         {"query": json.dumps(["=", "certname", LONGER])}),
     "events by certnames": "/pdb/query/v4/events?" + urlencode(
