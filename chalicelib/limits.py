@@ -20,6 +20,9 @@ is stored (values and reasons: docs/security.md, "Limits"; settings: config.py).
   object ids) is at most MAX_KEY_BYTES, on both adapters alike: DynamoDB refuses a
   partition key over 2048 bytes and a sort key over 1024, with the service's
   prefixes around the value.
+- the record rule (`record_problem`): one stored record (a resource event, an activity
+  commit, a job) is at most MAX_RECORD_BYTES of text, on both adapters alike: a
+  DynamoDB item holds at most 400 KB, attribute names and copies' keys included.
 """
 from __future__ import annotations
 
@@ -66,6 +69,24 @@ def key_problem(value: str, what: str) -> str | None:
     if size > MAX_KEY_BYTES:
         return f"{what} is {size} bytes; at most {MAX_KEY_BYTES} are stored"
     return None
+
+
+MAX_RECORD_BYTES = 350_000
+
+
+def record_problem(size: int, what: str) -> str | None:
+    """Why a record of `size` bytes of text cannot be stored, or None (the record rule)."""
+    if size > MAX_RECORD_BYTES:
+        return f"{what} is {size} bytes; at most {MAX_RECORD_BYTES} are stored in one record"
+    return None
+
+
+def text_bytes(record: dict) -> int:
+    """The UTF-8 bytes of a record's string values (exact where it could matter)."""
+    strings = [v for v in record.values() if isinstance(v, str)]
+    if sum(map(len, strings)) * 4 <= MAX_RECORD_BYTES:     # at most 4 bytes a character
+        return sum(map(len, strings))
+    return sum(len(v.encode("utf-8", "surrogatepass")) for v in strings)
 
 
 def require_text(value: object, what: str) -> None:

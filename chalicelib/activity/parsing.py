@@ -4,6 +4,7 @@ details name the parameter (RBAC-style errors, ../shared/notes/pe-clients.md 3.2
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -262,6 +263,10 @@ def new_commit(body: object, *, version: int, now: str) -> NewCommit:
         raise ApiError(413, "request-too-large",
                        f"A commit may have at most {cap} objects x events; this one has "
                        f"{len(objects)} x {len(events)}", {"key": "commit.events"})
+    size = len(json.dumps(commit, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    problem = limits.record_problem(size, "The commit")
+    if problem:
+        raise ApiError(413, "request-too-large", problem, {"key": "commit"})
     ip_address = commit.get("ip_address", commit.get("ip-address"))
     if ip_address is not None and not isinstance(ip_address, str):
         raise _malformed("'commit.ip_address' must be a string", key="commit.ip_address")

@@ -5,10 +5,12 @@ parameter or body key (documents 000/001, "Error responses").
 """
 from __future__ import annotations
 
+import json
+
 from .. import jsontext, paging, timestamps
 from ..config import settings
 from ..errors import validation_error
-from ..limits import key_problem, too_large
+from ..limits import key_problem, record_problem, too_large
 from ..query.ast import Compare, EVERYTHING, Node, all_of
 from .model import (EVENT_TYPES, JOB_TYPES, MAX_EVENTS_PER_REQUEST, MAX_NODES_PER_JOB,
                     NODE_EVENT_STATES, ORDER_FIELDS, NewJob, NewJobEvent)
@@ -108,6 +110,12 @@ def new_job(body: object) -> NewJob:
     if unknown:
         raise validation_error(f"Unknown keys in job: {', '.join(sorted(unknown))}",
                                keys=sorted(unknown))
+    problem = record_problem(len(json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")),
+                             "The job")
+    if problem:
+        error = too_large(problem)
+        error.details = {"key": "job"}
+        raise error
     return NewJob(type=job_type, environment=environment, owner_id=owner["id"],
                   owner_login=owner["login"], description=description, nodes=tuple(nodes),
                   options=options, timestamp=timestamps.stored(timestamps.now()))

@@ -31,7 +31,7 @@ def invalid_report(error: ValueError, prefix: str = "",
                    bad: Callable[[str], ApiError] = bad_request) -> ApiError:
     """A report refused by reports.py: 413 past a write bound (limits.too_large), else
     `bad`'s 400 (plain text; a v8 command's is PuppetDB 7's JSON, command_error)."""
-    if isinstance(error, reports.TooManyEvents):
+    if isinstance(error, reports.TooLarge):
         return limits.too_large(prefix + str(error))
     return bad(prefix + str(error))
 

@@ -21,8 +21,12 @@ class InvalidReport(ValueError):
     pass
 
 
-class TooManyEvents(InvalidReport):
-    """More resource events than max_report_events: answered 413 (docs/security.md)."""
+class TooLarge(InvalidReport):
+    """Past a write bound: answered 413 (docs/security.md)."""
+
+
+class TooManyEvents(TooLarge):
+    """More resource events than max_report_events."""
 
     def __init__(self, cap: int):
         super().__init__(f"the report has more than {cap} resource events")
@@ -211,13 +215,14 @@ def from_v8(body: object, received: str | None = None) -> Report:
         for event in _require(resource, "events", list):
             events.append(_event(report_hash, certname, config, len(events), resource, event,
                                  same, shared))
-    _keys_fit(certname, summary.get("environment"), events)
+    _storable(certname, summary.get("environment"), events)
     return Report(report_hash, certname, config, produced, tuple(events), summary,
                   aliases=(identity.legacy_hash(fields),))
 
 
-def _keys_fit(certname: str, environment: str | None, events: list[dict]) -> None:
-    """The values the stores key by within the key rule (limits.key_problem)."""
+def _storable(certname: str, environment: str | None, events: list[dict]) -> None:
+    """The values the stores key by within the key rule (limits.key_problem), and each
+    event within the record rule (limits.record_problem: TooLarge, 413)."""
     values = [("certname", certname), ("environment", environment)]
     values += [("resource_type", t) for t in {e["resource_type"] for e in events}]
     values += [("status", s) for s in {e["status"] for e in events}]
@@ -225,6 +230,10 @@ def _keys_fit(certname: str, environment: str | None, events: list[dict]) -> Non
         problem = value is not None and limits.key_problem(value, what)
         if problem:
             raise InvalidReport(problem)
+    for event in events:
+        problem = limits.record_problem(limits.text_bytes(event), f"resource event {event['seq']}")
+        if problem:
+            raise TooLarge(problem)
 
 
 def _within_cap(count: int) -> None:
@@ -277,7 +286,7 @@ def from_v2(payload: object, received: str | None = None) -> Report:
         record = _event(report_hash, certname, config, len(events), merged, _v2_event(event),
                         dashed, shared)
         events.append(record)
-    _keys_fit(certname, summary.get("environment"), events)
+    _storable(certname, summary.get("environment"), events)
     return Report(report_hash, certname, config, end, tuple(events), summary)
 
 
