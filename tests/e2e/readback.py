@@ -9,7 +9,12 @@ from urllib.parse import urlencode
 
 PAGE = 500
 PDB_PAGE = 10_000     # the largest page allowed (EVENTS_MAX_PAGE_LIMIT): each page counts every match again
-TIMEOUT = 60
+# A client's patience, not a timed assertion: on moto's one-request-at-a-time server,
+# 8 writers contending for one counter can keep a write in the adapter's 40 retries
+# (docs/faults.md) past a minute on a slow, busy machine (CI measured a 60 s timeout
+# expire). A write that times out here is not retried (a commit is not idempotent),
+# so the test would fail without anything being wrong.
+TIMEOUT = 300
 
 
 def post(http, url: str, *, json_body=None, data=None, headers=None, busy: list | None = None):
