@@ -113,13 +113,15 @@ def render_errors(event, get_response):
         return render(event.path, ServiceUnavailable())
     except ValueError:
         # Raised by a middleware (a view's errors come back as Chalice's 500 below).
-        if _settings_problem() is None:
+        problem = _settings_problem()
+        if problem is None:
             raise
-        return _misconfigured(event.path)
+        return _misconfigured(event.path, problem)
     if response.status_code == 500 and isinstance(response.body, dict) \
             and response.body.get("Code") == "InternalServerError":
-        if _settings_problem() is not None:
-            return _misconfigured(event.path)
+        problem = _settings_problem()
+        if problem is not None:
+            return _misconfigured(event.path, problem)
         return render(event.path, ApiError(500, "server-error",
                                            "An internal server error occurred."))
     return response
@@ -135,8 +137,8 @@ def _settings_problem() -> str | None:
     return None
 
 
-def _misconfigured(path: str) -> Response:
+def _misconfigured(path: str, problem: str) -> Response:
     # The setting is named in the log, not to the caller (its value may be private).
-    log.error("the service cannot read its settings: %s", _settings_problem())
+    log.error("the service cannot read its settings: %s", problem)
     return render(path, ApiError(500, "server-error", "The service's settings are invalid: "
                                  "its log names the setting and why"))

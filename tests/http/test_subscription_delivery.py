@@ -115,7 +115,9 @@ def test_a_receiver_down_then_back_gets_every_event_in_order_with_repeats_under_
     assert len(receiver.requests) > 5                 # the 503s were retried, same ids
 
 
-def test_past_the_horizon_a_delivery_is_a_dead_letter_that_replays_under_its_id(client, receiver):
+def _dead_lettered(client, receiver):
+    """A subscription whose one delivery (a.example's failed report) the receiver
+    refused with 500 past the 60 s horizon: (the subscription, its pump)."""
     created = subscribe(client.http, receiver.url, [model.REPORT])
     receiver.secret = created["secret"]
     clock = Clock()
@@ -126,6 +128,11 @@ def test_past_the_horizon_a_delivery_is_a_dead_letter_that_replays_under_its_id(
     for _ in range(20):
         pump()
         clock.now += 10
+    return created, pump
+
+
+def test_past_the_horizon_a_delivery_is_a_dead_letter_that_replays_under_its_id(client, receiver):
+    created, pump = _dead_lettered(client, receiver)
     letters = json.loads(client.http.get(f"/subscriptions/{created['id']}/dead-letters").body)["items"]
     assert len(letters) == 1 and letters[0]["last_error"] == "HTTP 500"
     assert letters[0]["event"]["data"]["certname"] == "a.example"
@@ -139,16 +146,7 @@ def test_past_the_horizon_a_delivery_is_a_dead_letter_that_replays_under_its_id(
 
 @pytest.mark.parametrize("body", [{"bogus": 1}, {"id": ["x"]}, {"ids": [], "all": True}])
 def test_a_replay_body_with_an_unknown_key_is_a_400_and_replays_nothing(client, receiver, body):
-    created = subscribe(client.http, receiver.url, [model.REPORT])
-    receiver.secret = created["secret"]
-    clock = Clock()
-    pump = Pump(client.store, clock, subscription_retry_horizon=60.0, subscription_retry_base=5.0)
-    pump()
-    receiver.status = 500
-    _post_report(client, failed_report("a.example", 1))
-    for _ in range(20):
-        pump()
-        clock.now += 10
+    created, pump = _dead_lettered(client, receiver)
     letters_path = f"/subscriptions/{created['id']}/dead-letters"
     assert len(json.loads(client.http.get(letters_path).body)["items"]) == 1
     response = client.http.post(letters_path + "/replay", headers=JSON, body=json.dumps(body))
